@@ -1,0 +1,36 @@
+package io.dualign.jobs;
+
+import io.dualign.run.OutputState;
+import io.dualign.run.Stage;
+import java.io.PrintWriter;
+import java.util.Optional;
+
+/**
+ * {@code PipelineRun} runs every stage not yet committed, in pipeline order (resumable: committed
+ * stages are skipped). It stops at the first stage that is not built yet and says so.
+ */
+final class PipelineRun {
+  private PipelineRun() {}
+
+  /** Runs the pipeline; returns the exit code. */
+  static int run(StageContext ctx, PrintWriter out) throws Exception {
+    for (Stage stage : Stage.PIPELINE_ORDER) {
+      Optional<StageJob> job = StageJobs.job(stage);
+      if (job.isEmpty()) {
+        if (ctx.runDir().state(stage.cliName()) == OutputState.COMMITTED) {
+          out.println(String.format("%-13s already committed", stage.cliName()));
+          continue;
+        }
+        out.println(String.format("%-13s MISSING: %s", stage.cliName(), StageJobs.notBuilt(stage)));
+        out.println("pipeline stopped before '" + stage.cliName() + "'; the run directory "
+            + ctx.runDir().root() + " keeps every committed stage for a later resume.");
+        return Dualign.USAGE;
+      }
+      StageRunner.Outcome o = StageRunner.run(ctx, stage, job.get());
+      out.println(String.format("%-13s %s (%s s)", stage.cliName(),
+          o.skipped() ? "already committed" : "committed", o.marker().get("seconds")));
+    }
+    out.println("pipeline complete: " + ctx.runDir().root());
+    return Dualign.OK;
+  }
+}

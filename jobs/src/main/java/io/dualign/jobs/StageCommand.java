@@ -1,0 +1,35 @@
+package io.dualign.jobs;
+
+import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import io.dualign.run.Stage;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A {@code StageCommand} runs one pipeline stage with the common options. */
+@Command(mixinStandardHelpOptions = true)
+final class StageCommand implements Callable<Integer> {
+  private final Stage stage;
+
+  @Mixin CommonOptions options;
+  @Spec CommandSpec spec;
+
+  StageCommand(Stage stage) {
+    this.stage = stage;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    DualignConfig config = options.loadConfig();
+    StageJob job = StageJobs.job(stage).orElseThrow(() -> new ConfigError(StageJobs.notBuilt(stage)));
+    try (StageContext ctx = new StageContext(config, options.runDir, "dualign " + stage.cliName())) {
+      StageRunner.Outcome o = StageRunner.run(ctx, stage, job);
+      spec.commandLine().getOut().println(stage.cliName() + ": "
+          + (o.skipped() ? "already committed" : "committed") + " in " + ctx.runDir().path(stage.cliName()));
+    }
+    return Dualign.OK;
+  }
+}

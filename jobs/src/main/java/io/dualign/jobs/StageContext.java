@@ -1,0 +1,76 @@
+package io.dualign.jobs;
+
+import io.dualign.config.DualignConfig;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Versions;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code StageContext} is what one invocation of the command gives its stages: the validated
+ * configuration, the run directory with its manifest, and a Spark session started on first use
+ * (in-process {@code runtime.master} locally; the submitted one under spark-submit).
+ */
+public final class StageContext implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StageContext.class);
+
+  private final DualignConfig config;
+  private final String runDirLocation;
+  private final String appName;
+  private SparkSession spark;
+  private RunDirectory runDir;
+  private Map<String, Object> manifest;
+
+  StageContext(DualignConfig config, String runDirLocation, String appName) {
+    this.config = config;
+    this.runDirLocation = runDirLocation;
+    this.appName = appName;
+  }
+
+  public DualignConfig config() {
+    return config;
+  }
+
+  /** The Spark session, started on first use. */
+  public SparkSession spark() {
+    if (spark == null) {
+      SparkSession.Builder b = SparkSession.builder().appName(appName);
+      if (System.getProperty("spark.master") == null) {
+        b.master(config.runtime().master());
+      }
+      spark = b.getOrCreate();
+      LOG.info("Spark {} on {} (default parallelism {})", spark.version(),
+          spark.sparkContext().master(), spark.sparkContext().defaultParallelism());
+    }
+    return spark;
+  }
+
+  /** The run directory, with its manifest written (first run) or checked (resume). */
+  public RunDirectory runDir() {
+    if (runDir == null) {
+      Configuration hadoop = spark != null ? spark.sparkContext().hadoopConfiguration()
+          : new Configuration();
+      runDir = RunDirectory.open(runDirLocation, hadoop);
+      manifest = runDir.ensureManifest(config, Versions.all());
+      LOG.info("run {} in {}", manifest.get("run_id"), runDir.root());
+    }
+    return runDir;
+  }
+
+  /** The run's id from its manifest (a column of every output row). */
+  public String runId() {
+    runDir();
+    return (String) manifest.get("run_id");
+  }
+
+  @Override
+  public void close() {
+    if (spark != null) {
+      spark.stop();
+      spark = null;
+    }
+  }
+}

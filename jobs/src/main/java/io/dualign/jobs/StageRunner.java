@@ -1,0 +1,42 @@
+package io.dualign.jobs;
+
+import io.dualign.run.OutputState;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Stage;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code StageRunner} runs a stage with the run directory's contract: a committed stage is skipped
+ * (resume), a partial one is replaced, and the output commits by rename plus its marker.
+ */
+public final class StageRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
+
+  private StageRunner() {}
+
+  /** What happened to a stage. */
+  public record Outcome(Stage stage, boolean skipped, Map<String, Object> marker) {}
+
+  public static Outcome run(StageContext ctx, Stage stage, StageJob job) throws Exception {
+    ctx.spark(); // the run directory uses Spark's Hadoop configuration (HDFS/S3 settings)
+    RunDirectory dir = ctx.runDir();
+    String name = stage.cliName();
+    OutputState state = dir.state(name);
+    if (state == OutputState.COMMITTED) {
+      LOG.info("{}: already committed in {}; skipping", name, dir.path(name));
+      return new Outcome(stage, true, dir.marker(name).orElseThrow());
+    }
+    if (state == OutputState.PARTIAL) {
+      LOG.warn("{}: replacing the partial output of an earlier attempt", name);
+    }
+    LOG.info("{}: starting", name);
+    PendingOutput out = dir.begin(name);
+    Map<String, Object> summary = job.run(ctx, out);
+    Map<String, Object> marker = out.commit(summary);
+    LOG.info("{}: committed in {} s -> {}", name, marker.get("seconds"), dir.path(name));
+    return new Outcome(stage, false, marker);
+  }
+}

@@ -1,0 +1,15 @@
+package io.dualign.config;
+
+import java.util.List;
+
+/** {@code Profiles} names the configuration profiles shipped in {@code conf/profiles/}. */
+public final class Profiles {
+  /** tiny: tests and CI; default: the embedded demo; gpu-7b: an example for 7B models on GPUs. */
+  private static final List<String> NAMES = List.of("tiny", "default", "gpu-7b");
+
+  private Profiles() {}
+
+  public static List<String> names() {
+    return NAMES;
+  }
+}

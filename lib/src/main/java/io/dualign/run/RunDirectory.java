@@ -1,0 +1,289 @@
+package io.dualign.run;
+
+import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A {@code RunDirectory} is the one folder (local path or any Hadoop URI) that holds everything a
+ * run makes: {@code manifest.json} first, then one folder per stage. Outputs are written to a
+ * temporary path and committed by rename plus a {@code _SUCCESS.json} marker, so a killed write
+ * never looks finished and a rerun replaces it.
+ *
+ * <p>Rename is atomic on local file systems and HDFS; on object stores without atomic rename
+ * (S3) the marker, written last, is still what makes an output committed.
+ */
+public final class RunDirectory {
+  public static final String MANIFEST = "manifest.json";
+  public static final String MARKER = "_SUCCESS.json";
+  /** Hidden from Spark and Hadoop readers by its leading underscore. */
+  public static final String TEMP_DIR = "_temporary";
+
+  private final FileSystem fs;
+  private final Path root;
+
+  private RunDirectory(FileSystem fs, Path root) {
+    this.fs = fs;
+    this.root = root;
+  }
+
+  /** Opens (without creating) the run directory at {@code location}. */
+  public static RunDirectory open(String location, Configuration hadoopConf) {
+    Objects.requireNonNull(location, "run directory");
+    if (location.isBlank()) {
+      throw new ConfigError("--run-dir must not be empty");
+    }
+    try {
+      Path p = new Path(location);
+      URI uri = p.toUri();
+      FileSystem fs = uri.getScheme() == null ? FileSystem.getLocal(hadoopConf)
+          : FileSystem.get(uri, hadoopConf);
+      return new RunDirectory(fs, fs.makeQualified(p));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigError("--run-dir " + location + " cannot be opened: " + e.getMessage(), e);
+    }
+  }
+
+  public FileSystem fs() {
+    return fs;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The final (committed) location of an output, e.g. {@code prepare} or {@code align/caid/iteration-2}. */
+  public Path path(String output) {
+    return new Path(root, checkOutputName(output));
+  }
+
+  /** The state of an output: committed (marker present), partial (leftovers), or absent. */
+  public OutputState state(String output) {
+    Path dir = path(output);
+    try {
+      if (fs.exists(new Path(dir, MARKER))) {
+        return OutputState.COMMITTED;
+      }
+      if (fs.exists(dir) || !tempAttempts(output).isEmpty()) {
+        return OutputState.PARTIAL;
+      }
+      return OutputState.ABSENT;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read state of " + dir, e);
+    }
+  }
+
+  /** The committed marker of an output, if it is committed. */
+  public Optional<Map<String, Object>> marker(String output) {
+    return readJson(new Path(path(output), MARKER));
+  }
+
+  /** The run's manifest, if one was written. */
+  public Optional<Map<String, Object>> manifest() {
+    return readJson(new Path(root, MANIFEST));
+  }
+
+  /**
+   * Writes {@code manifest.json} on the run's first invocation; on later ones checks that the
+   * configuration matches the recorded one (all keys but {@code runtime.*}) and returns the
+   * recorded manifest.
+   *
+   * @throws ConfigError when the configuration differs from the run's, naming the keys
+   */
+  public Map<String, Object> ensureManifest(DualignConfig config, Map<String, Object> versions) {
+    Optional<Map<String, Object>> existing = manifest();
+    if (existing.isPresent()) {
+      checkSameConfig(existing.get(), config);
+      return existing.get();
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", UUID.randomUUID().toString());
+    m.put("created", java.time.Instant.now().toString());
+    m.put("run_dir", root.toString());
+    m.put("profile", config.profile());
+    m.put("versions", versions);
+    m.put("seeds", Map.of("run.seed", config.run().seed()));
+    m.put("config", config.identityValues());
+    m.put("runtime_at_creation", runtimeValues(config));
+    m.put("inputs", Map.of());
+    writeAtomically(new Path(root, MANIFEST), Json.write(m));
+    return m;
+  }
+
+  /** Records the sha256 of inputs a stage read, in the manifest's {@code inputs} map. */
+  @SuppressWarnings("unchecked")
+  public void recordInputs(Map<String, String> sha256ByInput) {
+    Map<String, Object> m = new LinkedHashMap<>(manifest().orElseThrow(
+        () -> new IllegalStateException("no manifest.json in " + root)));
+    Map<String, Object> inputs = new LinkedHashMap<>((Map<String, Object>) m.get("inputs"));
+    inputs.putAll(sha256ByInput);
+    m.put("inputs", inputs);
+    writeAtomically(new Path(root, MANIFEST), Json.write(m));
+  }
+
+  private static Map<String, Object> runtimeValues(DualignConfig config) {
+    Map<String, Object> r = new LinkedHashMap<>(config.values());
+    r.keySet().removeIf(k -> !k.startsWith(DualignConfig.RUNTIME_SECTION));
+    return r;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void checkSameConfig(Map<String, Object> manifest, DualignConfig config) {
+    Map<String, Object> recorded = (Map<String, Object>) manifest.getOrDefault("config", Map.of());
+    Map<String, Object> now = config.identityValues();
+    List<String> diffs = new ArrayList<>();
+    for (String key : new TreeSet<>(union(recorded.keySet(), now.keySet()))) {
+      Object a = normalise(recorded.get(key));
+      Object b = normalise(now.get(key));
+      if (!Objects.equals(a, b)) {
+        diffs.add(key + " was " + a + ", now " + b);
+      }
+    }
+    if (!diffs.isEmpty()) {
+      throw new ConfigError("run directory " + root + " was made with another configuration ("
+          + String.join("; ", diffs) + "); resume with the same settings or use a new --run-dir");
+    }
+  }
+
+  private static TreeSet<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+    TreeSet<String> s = new TreeSet<>(a);
+    s.addAll(b);
+    return s;
+  }
+
+  /** JSON round trips turn longs into ints and lists into ArrayLists; compare by value. */
+  private static Object normalise(Object v) {
+    if (v instanceof Number n) {
+      double d = n.doubleValue();
+      return d == Math.rint(d) ? (Object) (long) d : (Object) d;
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(RunDirectory::normalise).toList();
+    }
+    return v;
+  }
+
+  /**
+   * Starts writing an output: removes leftovers of earlier attempts and returns a temporary path
+   * to write to. Commit it with {@link PendingOutput#commit}.
+   *
+   * @throws IllegalStateException when the output is already committed
+   */
+  public PendingOutput begin(String output) {
+    Path finalPath = path(output);
+    try {
+      if (fs.exists(new Path(finalPath, MARKER))) {
+        throw new IllegalStateException(output + " is already committed in " + root);
+      }
+      for (Path stale : tempAttempts(output)) {
+        fs.delete(stale, true);
+      }
+      Path temp = new Path(new Path(root, TEMP_DIR), tempPrefix(output) + UUID.randomUUID());
+      fs.mkdirs(temp);
+      return new PendingOutput(this, output, temp, finalPath);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + output + " in " + root, e);
+    }
+  }
+
+  /** Moves a finished temporary output into place and writes its marker last. */
+  void commit(PendingOutput pending, Map<String, Object> summary) throws IOException {
+    Path finalPath = pending.finalPath();
+    if (fs.exists(finalPath)) {
+      // A partial (never committed) earlier attempt: replaced, never merged.
+      fs.delete(finalPath, true);
+    }
+    fs.mkdirs(finalPath.getParent());
+    if (!fs.rename(pending.path(), finalPath)) {
+      throw new IOException("rename " + pending.path() + " -> " + finalPath + " failed");
+    }
+    writeAtomically(new Path(finalPath, MARKER), Json.write(summary));
+  }
+
+  private List<Path> tempAttempts(String output) throws IOException {
+    Path tempRoot = new Path(root, TEMP_DIR);
+    List<Path> found = new ArrayList<>();
+    if (!fs.exists(tempRoot)) {
+      return found;
+    }
+    String prefix = tempPrefix(output);
+    for (FileStatus s : fs.listStatus(tempRoot)) {
+      if (s.getPath().getName().startsWith(prefix)) {
+        found.add(s.getPath());
+      }
+    }
+    return found;
+  }
+
+  private static String tempPrefix(String output) {
+    return output.replace('/', '~') + "@";
+  }
+
+  private static String checkOutputName(String output) {
+    if (output == null || !output.matches("[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")) {
+      throw new IllegalArgumentException("bad output name '" + output + "'");
+    }
+    return output;
+  }
+
+  /** Writes a small file completely or not at all (write to a sibling, then rename). */
+  void writeAtomically(Path target, byte[] bytes) {
+    Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID());
+    try {
+      fs.mkdirs(target.getParent());
+      try (OutputStream out = fs.create(tmp, false)) {
+        out.write(bytes);
+      }
+      if (fs.exists(target)) {
+        fs.delete(target, false);
+      }
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("rename " + tmp + " -> " + target + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    }
+  }
+
+  private Optional<Map<String, Object>> readJson(Path p) {
+    try (InputStream in = fs.open(p)) {
+      return Optional.of(Json.readMap(in.readAllBytes()));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + p, e);
+    }
+  }
+
+  /** Checks the directory can be created and written; returns a problem description or null. */
+  public String writableProblem() {
+    Path probe = new Path(root, "._dualign_write_probe_" + UUID.randomUUID());
+    try {
+      fs.mkdirs(root);
+      try (OutputStream out = fs.create(probe, false)) {
+        out.write(1);
+      }
+      fs.delete(probe, false);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return e.toString();
+    }
+  }
+}
