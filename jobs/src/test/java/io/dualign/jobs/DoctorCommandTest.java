@@ -1,0 +1,43 @@
+package io.dualign.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** doctor in-process on local[2]: every line OK, the engine computes, the run dir is left as it was. */
+class DoctorCommandTest {
+
+  @Test
+  void doctorIsAllOkLocally(@TempDir Path dir) {
+    Path runDir = dir.resolve("run");
+    DualignCliTest.Run r = DualignCliTest.dualign("doctor", "--run-dir", runDir.toString(),
+        "--master", "local[2]", "--profile", "tiny");
+    assertEquals(0, r.code(), () -> r.out() + r.err());
+    for (String check : new String[] {"config", "java", "offline", "djl", "gpu", "spark",
+        "executors", "run-dir"}) {
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("OK\\s+" + check + "\\s.*")),
+          () -> check + " not OK in:\n" + r.out());
+    }
+    assertTrue(r.out().contains("OK    djl       PyTorch 2.7.1 (DJL 0.36.0, 0 GPU)"), r.out());
+    assertTrue(r.out().contains("master local[2]"), r.out());
+    assertTrue(r.out().contains("executor driver on "), r.out());
+    assertTrue(r.out().contains("gpu addresses none (CPU)"), r.out());
+    assertTrue(r.out().trim().endsWith("doctor: all OK"), r.out());
+    assertTrue(Files.notExists(runDir), "doctor must not leave the run directory behind");
+  }
+
+  @Test
+  void anUnwritableRunDirIsAFail(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("a-file");
+    Files.writeString(file, "not a directory");
+    DualignCliTest.Run r = DualignCliTest.dualign("doctor", "--run-dir",
+        file.resolve("run").toString(), "--master", "local[1]");
+    assertEquals(1, r.code(), () -> r.out() + r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("FAIL  run-dir")), r.out());
+    assertTrue(r.out().trim().endsWith("doctor: 1 FAIL"), r.out());
+  }
+}

@@ -1,0 +1,129 @@
+package io.dualign.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dualign.config.ConfigLoader;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Stage;
+import io.dualign.run.Versions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DualignCliTest {
+
+  /** Exit code and both streams of one command. */
+  record Run(int code, String out, String err) {}
+
+  static Run dualign(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Dualign.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEveryStageOfTheDesign() {
+    Run r = dualign("--help");
+    assertEquals(0, r.code());
+    for (String name : List.of("doctor", "prepare", "sft", "train-reward", "train-cost",
+        "sample-ref", "score", "solve-dual", "align", "evaluate", "report", "pipeline", "demo",
+        "status", "bench")) {
+      assertTrue(r.out().contains("\n  " + name + " "), () -> name + " missing in:\n" + r.out());
+    }
+    assertTrue(r.out().contains("Exit codes: 0 done, 2 usage or configuration error, 3 input data"));
+  }
+
+  @Test
+  void everySubcommandHasHelpWithTheCommonOptions() {
+    for (String name : Dualign.commandLine().getSubcommands().keySet()) {
+      Run r = dualign(name, "--help");
+      assertEquals(0, r.code(), name);
+      assertTrue(r.out().startsWith("Usage: dualign " + name), () -> r.out());
+      assertTrue(r.out().contains("--run-dir"), () -> name + ":\n" + r.out());
+      if (!name.equals("status")) {
+        for (String opt : List.of("--config", "--set", "--master", "--profile")) {
+          assertTrue(r.out().contains(opt), () -> name + " lacks " + opt + ":\n" + r.out());
+        }
+      }
+    }
+  }
+
+  @Test
+  void noStageOrAnUnknownStageIsAUsageError() {
+    Run none = dualign();
+    assertEquals(2, none.code());
+    assertTrue(none.err().contains("no stage given"), none.err());
+    Run unknown = dualign("fly");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("Unmatched argument at index 0: 'fly'"), unknown.err());
+  }
+
+  @Test
+  void aBadSetValueExitsTwoNamingTheKey(@TempDir Path dir) {
+    Run r = dualign("doctor", "--run-dir", dir.toString(), "--set", "runtime.djlThreadsPerTask=0");
+    assertEquals(2, r.code());
+    assertEquals("dualign: runtime.djlThreadsPerTask = 0 is not allowed (from --set "
+        + "runtime.djlThreadsPerTask=0): expected an integer in [1, 256]\n", r.err());
+    Run unknown = dualign("status", "--run-dir", dir.toString(), "--set", "x=1");
+    assertEquals(2, unknown.code());
+    Run badKey = dualign("pipeline", "--run-dir", dir.toString(), "--set", "run.sead=3");
+    assertEquals(2, badKey.code());
+    assertTrue(badKey.err().contains("unknown configuration key 'run.sead'"), badKey.err());
+    assertTrue(Files.notExists(dir.resolve("manifest.json")), "nothing written on a usage error");
+  }
+
+  @Test
+  void stagesNotBuiltYetSayWhichIssueBuildsThem(@TempDir Path dir) {
+    for (Stage stage : Stage.values()) {
+      if (StageJobs.job(stage).isEmpty()) {
+        Run r = dualign(stage.cliName(), "--run-dir", dir.toString());
+        assertEquals(2, r.code(), stage.cliName());
+        assertTrue(r.err().startsWith("dualign: stage '" + stage.cliName()
+            + "' is not built yet (issue #"), r.err());
+      }
+    }
+  }
+
+  @Test
+  void statusReadsMarkersWithoutSpark(@TempDir Path dir) throws Exception {
+    Run empty = dualign("status", "--run-dir", dir.toString());
+    assertEquals(0, empty.code());
+    assertTrue(empty.out().contains("no manifest.json"), empty.out());
+    assertTrue(empty.out().contains("prepare       absent"), empty.out());
+
+    RunDirectory run = RunDirectory.open(dir.toString(), new Configuration());
+    run.ensureManifest(ConfigLoader.fromClasspath().load("tiny", null, List.of()), Versions.all());
+    run.begin("prepare").commit(Map.of("pairs", 1200, "quarantined", 3,
+        "by_reason", Map.of("empty prompt", 3)));
+    PendingOutput sft = run.begin("sft");
+    Files.writeString(Path.of(sft.path().toUri()).resolve("half.bin"), "x"); // never committed
+    run.begin("align/caid/iteration-1").commit(Map.of("lambda", List.of(0.75)));
+
+    Run r = dualign("status", "--run-dir", dir.toString());
+    assertEquals(0, r.code());
+    String runId = (String) run.manifest().orElseThrow().get("run_id");
+    assertTrue(r.out().startsWith("run " + runId + " (profile tiny"), r.out());
+    assertTrue(r.out().contains("prepare       committed pairs=1200 quarantined=3 seconds="),
+        r.out());
+    assertTrue(r.out().contains("sft           partial"), r.out());
+    assertTrue(r.out().contains("train-reward  absent"), r.out());
+    assertTrue(r.out().contains("align         partial"), r.out());
+    assertTrue(r.out().contains("  align/caid/iteration-1   committed lambda=[0.75]"), r.out());
+  }
+
+  @Test
+  void versionNamesTheStack() {
+    Run r = dualign("--version");
+    assertEquals(0, r.code());
+    assertEquals("dualign 0.1.0-SNAPSHOT (Spark 4.2.0, DJL 0.36.0, PyTorch 2.7.1)\n", r.out());
+  }
+}

@@ -1,0 +1,138 @@
+package io.dualign.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private final ConfigLoader loader = ConfigLoader.fromClasspath();
+
+  @Test
+  void defaultsComeFromConfDualignConf() {
+    DualignConfig c = loader.defaults();
+    assertEquals("default", c.profile());
+    assertEquals(42L, c.run().seed());
+    assertEquals("local[*]", c.runtime().master());
+    assertEquals(10, c.runtime().progressIntervalSeconds());
+    assertEquals(2, c.runtime().djlThreadsPerTask());
+  }
+
+  @Test
+  void everyKeyIsDocumented() {
+    for (KeyDeclaration d : loader.declarations().values()) {
+      assertTrue(d.doc().length() > 10, () -> d.key() + " has no documentation comment");
+    }
+  }
+
+  @Test
+  void profileOverridesDefaultsAndSetOverridesProfile() {
+    DualignConfig tiny = loader.load("tiny", null, List.of());
+    assertEquals(2, tiny.runtime().progressIntervalSeconds());
+    assertEquals(1, tiny.runtime().djlThreadsPerTask());
+    DualignConfig set = loader.load("tiny", null,
+        List.of("runtime.progressIntervalSeconds=7", "run.seed=9", "runtime.master=local[2]"));
+    assertEquals(7, set.runtime().progressIntervalSeconds());
+    assertEquals(9L, set.run().seed());
+    assertEquals("local[2]", set.runtime().master());
+  }
+
+  @Test
+  void userFileSitsBetweenProfileAndSet(@TempDir Path dir) throws Exception {
+    File f = dir.resolve("my.conf").toFile();
+    Files.writeString(f.toPath(), "run { seed = 5 }\nruntime.progressIntervalSeconds = 30\n");
+    DualignConfig c = loader.load("tiny", f, List.of("run.seed=6"));
+    assertEquals(6L, c.run().seed());
+    assertEquals(30, c.runtime().progressIntervalSeconds());
+  }
+
+  @Test
+  void unknownKeyIsNamedWithASuggestion() {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("run.sed=1")));
+    assertEquals("unknown configuration key 'run.sed' (from --set); did you mean 'run.seed'?; "
+        + "every key is declared in conf/dualign.conf", e.getMessage());
+  }
+
+  @Test
+  void unknownKeyInAFileIsNamedWithTheFile(@TempDir Path dir) throws Exception {
+    File f = dir.resolve("bad.conf").toFile();
+    Files.writeString(f.toPath(), "runtime { colour = blue }\n");
+    ConfigError e = assertThrows(ConfigError.class, () -> loader.load("default", f, List.of()));
+    assertTrue(e.getMessage().startsWith("unknown configuration key 'runtime.colour' (from --config "
+        + f + ")"), e.getMessage());
+  }
+
+  @Test
+  void outOfRangeValueNamesKeyValueAndRange() {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("runtime.progressIntervalSeconds=0")));
+    assertEquals("runtime.progressIntervalSeconds = 0 is not allowed (from --set "
+        + "runtime.progressIntervalSeconds=0): expected an integer in [1, 3600]", e.getMessage());
+  }
+
+  @Test
+  void wrongTypeIsRejected() {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("run.seed=abc")));
+    assertEquals("run.seed = abc is not allowed (from --set): expected an integer in [0, inf)",
+        e.getMessage());
+    ConfigError fraction = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("runtime.djlThreadsPerTask=1.5")));
+    assertTrue(fraction.getMessage().startsWith("runtime.djlThreadsPerTask = 1.5"),
+        fraction.getMessage());
+  }
+
+  @Test
+  void badValueInAFileNamesTheFile(@TempDir Path dir) throws Exception {
+    File f = dir.resolve("bad.conf").toFile();
+    Files.writeString(f.toPath(), "runtime.djlThreadsPerTask = 1000\n");
+    ConfigError e = assertThrows(ConfigError.class, () -> loader.load("default", f, List.of()));
+    assertTrue(e.getMessage().startsWith("runtime.djlThreadsPerTask = 1000 is not allowed (from "),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("bad.conf"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("expected an integer in [1, 256]"), e.getMessage());
+  }
+
+  @Test
+  void unknownProfileListsTheProfiles() {
+    ConfigError e = assertThrows(ConfigError.class, () -> loader.load("huge", null, List.of()));
+    assertEquals("--profile huge is not allowed: expected one of tiny, default, gpu-7b",
+        e.getMessage());
+  }
+
+  @Test
+  void everyShippedProfileLoads() {
+    for (String p : Profiles.names()) {
+      assertEquals(p, loader.load(p, null, List.of()).profile());
+    }
+  }
+
+  @Test
+  void malformedSetIsAUsageError() {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("run.seed")));
+    assertEquals("--set run.seed: expected key=value", e.getMessage());
+  }
+
+  @Test
+  void identityValuesLeaveOutRuntime() {
+    DualignConfig c = loader.load("default", null, List.of("runtime.master=local[1]"));
+    assertTrue(c.values().containsKey("runtime.master"));
+    assertTrue(c.identityValues().keySet().stream().noneMatch(k -> k.startsWith("runtime.")));
+    assertEquals(42L, ((Number) c.identityValues().get("run.seed")).longValue());
+  }
+
+  @Test
+  void editDistanceIsLevenshtein() {
+    assertEquals(0, ConfigLoader.editDistance("abc", "abc"));
+    assertEquals(1, ConfigLoader.editDistance("run.seed", "run.sed"));
+    assertEquals(3, ConfigLoader.editDistance("kitten", "sitting"));
+  }
+}

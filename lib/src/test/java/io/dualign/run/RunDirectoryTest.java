@@ -1,0 +1,170 @@
+package io.dualign.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dualign.config.ConfigError;
+import io.dualign.config.ConfigLoader;
+import io.dualign.config.DualignConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunDirectoryTest {
+  private static final ConfigLoader LOADER = ConfigLoader.fromClasspath();
+
+  private static RunDirectory open(Path dir) {
+    return RunDirectory.open(dir.toString(), new Configuration());
+  }
+
+  @Test
+  void manifestIsWrittenOnceWithConfigVersionsAndSeeds(@TempDir Path dir) throws Exception {
+    RunDirectory run = open(dir.resolve("r"));
+    DualignConfig cfg = LOADER.load("tiny", null, List.of("run.seed=7"));
+    Map<String, Object> m = run.ensureManifest(cfg, Versions.all());
+    assertTrue(Files.isRegularFile(dir.resolve("r/manifest.json")));
+    Map<String, Object> read = run.manifest().orElseThrow();
+    assertEquals(m.get("run_id"), read.get("run_id"));
+    assertEquals("tiny", read.get("profile"));
+    assertEquals(Map.of("run.seed", 7), read.get("seeds"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> config = (Map<String, Object>) read.get("config");
+    assertEquals(7, config.get("run.seed"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> versions = (Map<String, Object>) read.get("versions");
+    assertEquals("4.2.0", versions.get("spark"));
+    assertEquals("0.36.0", versions.get("djl"));
+    assertEquals("2.7.1", versions.get("pytorch_native"));
+    // Second invocation: same run id, manifest untouched.
+    Map<String, Object> again = run.ensureManifest(cfg, Versions.all());
+    assertEquals(m.get("run_id"), again.get("run_id"));
+  }
+
+  @Test
+  void resumeWithAnotherConfigIsRefusedNamingTheKey(@TempDir Path dir) {
+    RunDirectory run = open(dir);
+    run.ensureManifest(LOADER.load("tiny", null, List.of("run.seed=7")), Versions.all());
+    ConfigError e = assertThrows(ConfigError.class, () -> run.ensureManifest(
+        LOADER.load("tiny", null, List.of("run.seed=8")), Versions.all()));
+    assertTrue(e.getMessage().contains("run.seed was 7, now 8"), e.getMessage());
+    // runtime.* may change between invocations.
+    run.ensureManifest(LOADER.load("tiny", null,
+        List.of("run.seed=7", "runtime.master=local[1]", "runtime.djlThreadsPerTask=4")),
+        Versions.all());
+  }
+
+  @Test
+  void recordInputsAddsChecksumsToTheManifest(@TempDir Path dir) {
+    RunDirectory run = open(dir);
+    run.ensureManifest(LOADER.defaults(), Versions.all());
+    run.recordInputs(Map.of("file:/data/a.jsonl", "ab12"));
+    run.recordInputs(Map.of("file:/data/b.jsonl", "cd34"));
+    assertEquals(Map.of("file:/data/a.jsonl", "ab12", "file:/data/b.jsonl", "cd34"),
+        run.manifest().orElseThrow().get("inputs"));
+  }
+
+  @Test
+  void commitMovesTheOutputIntoPlaceAndWritesTheMarkerLast(@TempDir Path dir) throws Exception {
+    RunDirectory run = open(dir);
+    assertEquals(OutputState.ABSENT, run.state("prepare"));
+    PendingOutput out = run.begin("prepare");
+    Files.writeString(Paths.get(out.path().toUri()).resolve("part-0.txt"), "rows");
+    assertEquals(OutputState.PARTIAL, run.state("prepare"));
+    assertFalse(Files.exists(dir.resolve("prepare")));
+    Map<String, Object> marker = out.commit(Map.of("pairs", 12));
+    assertEquals(OutputState.COMMITTED, run.state("prepare"));
+    assertEquals("rows", Files.readString(dir.resolve("prepare/part-0.txt")));
+    Map<String, Object> read = run.marker("prepare").orElseThrow();
+    assertEquals(12, read.get("pairs"));
+    assertEquals("prepare", read.get("output"));
+    assertEquals(marker.get("finished"), read.get("finished"));
+    try (var temps = Files.list(dir.resolve(RunDirectory.TEMP_DIR))) {
+      assertEquals(0, temps.count());
+    }
+    assertThrows(IllegalStateException.class, () -> run.begin("prepare"));
+  }
+
+  @Test
+  void aPartialFinalFolderIsReplacedNotMerged(@TempDir Path dir) throws Exception {
+    RunDirectory run = open(dir);
+    Files.createDirectories(dir.resolve("sft"));
+    Files.writeString(dir.resolve("sft/stale.bin"), "old");
+    assertEquals(OutputState.PARTIAL, run.state("sft"));
+    PendingOutput out = run.begin("sft");
+    Files.writeString(Paths.get(out.path().toUri()).resolve("model.bin"), "new");
+    out.commit(Map.of());
+    assertFalse(Files.exists(dir.resolve("sft/stale.bin")));
+    assertEquals("new", Files.readString(dir.resolve("sft/model.bin")));
+  }
+
+  @Test
+  void nestedOutputsCommitIndependently(@TempDir Path dir) {
+    RunDirectory run = open(dir);
+    run.begin("align/caid/iteration-1").commit(Map.of("lambda", List.of(0.5)));
+    assertEquals(OutputState.COMMITTED, run.state("align/caid/iteration-1"));
+    assertEquals(OutputState.PARTIAL, run.state("align"));
+    assertEquals(OutputState.ABSENT, run.state("align/caid/iteration-2"));
+    assertThrows(IllegalArgumentException.class, () -> run.begin("../escape"));
+    assertThrows(IllegalArgumentException.class, () -> run.begin("Align"));
+  }
+
+  /**
+   * A real writer process is killed with SIGKILL in the middle of writing: no marker is left,
+   * the state is partial, and the next attempt removes the leftovers and commits.
+   */
+  @Test
+  void aKilledWriteLeavesNoMarkerAndARerunCommits(@TempDir Path dir) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        KilledWriter.class.getName(), dir.toString(), "prepare"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = r.readLine();
+      } while (line != null && !line.equals(KilledWriter.WRITING));
+      assertEquals(KilledWriter.WRITING, line, "writer did not start");
+      p.destroyForcibly(); // SIGKILL
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    RunDirectory run = open(dir);
+    assertEquals(OutputState.PARTIAL, run.state("prepare"));
+    assertTrue(run.marker("prepare").isEmpty());
+    assertFalse(Files.exists(dir.resolve("prepare")));
+
+    PendingOutput again = run.begin("prepare");
+    try (var temps = Files.list(dir.resolve(RunDirectory.TEMP_DIR))) {
+      assertEquals(1, temps.count(), "the killed attempt's temp folder is removed");
+    }
+    Files.writeString(Paths.get(again.path().toUri()).resolve("part-0.txt"), "complete");
+    again.commit(Map.of("rows", 1));
+    assertEquals(OutputState.COMMITTED, run.state("prepare"));
+    try (var files = Files.list(dir.resolve("prepare"))) {
+      assertEquals(List.of("_SUCCESS.json", "part-0.txt"),
+          files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith("."))
+              .sorted().toList());
+    }
+  }
+
+  @Test
+  void writableProblemIsReported(@TempDir Path dir) throws Exception {
+    assertEquals(null, open(dir.resolve("new")).writableProblem());
+    Path file = dir.resolve("plain-file");
+    Files.writeString(file, "x");
+    assertTrue(open(file.resolve("sub")).writableProblem() != null);
+  }
+}
