@@ -161,6 +161,14 @@ class RunDirectoryTest {
   }
 
   @Test
+  void hadoopUrisWork(@TempDir Path dir) {
+    RunDirectory run = RunDirectory.open("file://" + dir.resolve("uri-run"), new Configuration());
+    assertEquals("file", run.root().toUri().getScheme());
+    run.begin("prepare").commit(Map.of("rows", 3));
+    assertEquals(OutputState.COMMITTED, open(dir.resolve("uri-run")).state("prepare"));
+  }
+
+  @Test
   void writableProblemIsReported(@TempDir Path dir) throws Exception {
     assertEquals(null, open(dir.resolve("new")).writableProblem());
     Path file = dir.resolve("plain-file");
