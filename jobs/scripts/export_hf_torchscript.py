@@ -9,7 +9,6 @@ so only the --self-test mode (plain torch, no transformers) was run there. Run t
     python export_hf_torchscript.py causal-lm PKU-Alignment/alpaca-7b-reproduced  out/policy
     python export_hf_torchscript.py score PKU-Alignment/beaver-7b-v1.0-reward out/reward --head-key score_head
     python export_hf_torchscript.py score PKU-Alignment/beaver-7b-v1.0-cost   out/cost   --head-key score_head
-    python export_hf_torchscript.py score OpenAssistant/reward-model-deberta-v3-large out/r   # (not causal: rejected)
     python export_hf_torchscript.py --self-test out/selftest     # plain torch only: checks the wrapping/tracing code
 
 A bundle folder holds:
@@ -34,8 +33,9 @@ Score models:
       bypassed because it finds the end from pad_token_id in input_ids, which breaks when pad == eos.
     * safe-rlhf score models (beaver-7b-*-reward/-cost; architecture LlamaForScore, not in transformers):
       --head-key score_head loads the backbone with AutoModel and the head's weight (and bias, if any) from the
-      checkpoint files. If the config sets do_normalize, the recorded normaliser (affine for reward: (x-mean)/std,
-      scale for cost: x/std) is applied like safe-rlhf does; released beaver models leave it off (raw scores).
+      checkpoint files. If the config sets do_normalize, the recorded normaliser (affine for reward: (x-mean)/(std+1e-8),
+      scale for cost: x/(std+1e-8)) is applied like safe-rlhf does; otherwise the raw end scores are returned.
+    Only decoder-only models are accepted (the config must have a causal-LM class in transformers).
 """
 import argparse
 import glob
@@ -182,7 +182,7 @@ def load_score_model(path, dtype, attn, head_attr, head_key):
             var = getattr(config, "var", None)
             if mean is None or var is None:
                 sys.exit("config sets do_normalize but records no mean/var")
-            std = math.sqrt(float(var[0]) if isinstance(var, list) else float(var))
+            std = math.sqrt(float(var[0]) if isinstance(var, list) else float(var)) + 1e-8   # safe-rlhf's epsilon
             if getattr(config, "score_type", "reward") == "reward":
                 shift = float(mean[0]) if isinstance(mean, list) else float(mean)
             scale = std
@@ -320,6 +320,10 @@ def export(args):
     import tempfile
     path = resolve(args.model, args.local_files_only)
     dtype = DTYPES[args.dtype]
+    from transformers import MODEL_FOR_CAUSAL_LM_MAPPING, AutoConfig
+    config = AutoConfig.from_pretrained(path)
+    if getattr(config, "is_encoder_decoder", False) or type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
+        sys.exit(f"{args.model} ({type(config).__name__}) is not a decoder-only model with a causal-LM class")
     tok, eos, pad = load_tokenizer(path, args.pad_token)
     if args.kind == "causal-lm":
         wrapper, config = load_causal_lm(path, dtype, args.attn_implementation, args.untie_weights)
@@ -327,8 +331,6 @@ def export(args):
     else:
         wrapper, config = load_score_model(path, dtype, args.attn_implementation, args.head_attr, args.head_key)
         vocab_size = wrapper.backbone.get_input_embeddings().weight.size(0)
-    if getattr(config, "is_encoder_decoder", False):
-        sys.exit(f"{args.model} is an encoder-decoder model; only decoder-only models are supported")
     positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
     max_length = min(args.max_length, positions) if positions else args.max_length
     eos_id = tok.convert_tokens_to_ids(eos)

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -93,6 +92,50 @@ public final class TorchScriptCausalLm implements AutoCloseable {
     return new TorchScriptTrainer(module, options);
   }
 
+  /**
+   * Writes the model's current weights (e.g. after training) as a new bundle in {@code dir}: the TorchScript module,
+   * a copy of the tokenizer and a manifest with fresh sha256 sums. {@code dir} must not exist; files are written to a
+   * sibling temporary folder and renamed into place. Returns the new bundle, opened and verified.
+   *
+   * <p>DJL 0.36 serialises the module through memory in 4 MB chunks with a copy that grows with the file; this is fine
+   * for models of up to a few hundred MB, slow for multi-GB ones.
+   */
+  public TorchScriptBundle save(Path dir, String source) throws IOException {
+    if (java.nio.file.Files.exists(dir)) {
+      throw new IOException("bundle folder already exists: " + dir);
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    java.nio.file.Files.createDirectories(parent);
+    Path tmp = java.nio.file.Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
+    try {
+      TorchScriptManifest m = bundle().manifest();
+      Path modelOut = tmp.resolve(m.modelFile());
+      try (java.io.OutputStream os = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(modelOut),
+          1 << 20)) {
+        ai.djl.pytorch.jni.JniUtils.writeModule((ai.djl.pytorch.engine.PtSymbolBlock) module.model().getBlock(), os,
+            false);
+      }
+      java.nio.file.Files.copy(bundle().tokenizerPath(), tmp.resolve(m.tokenizerFile()));
+      m.withSha256(FileDigest.sha256(modelOut), FileDigest.sha256(tmp.resolve(m.tokenizerFile()))).write(tmp, source);
+      java.nio.file.Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(tmp);
+      throw e;
+    }
+    return TorchScriptBundle.open(dir, ModelKind.CAUSAL_LM);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!java.nio.file.Files.exists(p)) {
+      return;
+    }
+    try (var s = java.nio.file.Files.walk(p)) {
+      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.deleteIfExists(q);
+      }
+    }
+  }
+
   private int checkLogits(NDArray logits, TokenBatch in) {
     long[] s = logits.getShape().getShape();
     int v = bundle().manifest().vocabSize();
@@ -106,40 +149,5 @@ public final class TorchScriptCausalLm implements AutoCloseable {
   @Override
   public void close() {
     module.close();
-  }
-
-  /** Prompt ++ response rows, right-padded, with the positions of the response tokens. */
-  record ResponseBatch(TokenBatch batch, long[][] targets) {
-    static ResponseBatch of(List<long[]> prompts, List<long[]> responses, long padId) {
-      if (prompts.size() != responses.size()) {
-        throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size() + " responses");
-      }
-      List<long[]> rows = new ArrayList<>(prompts.size());
-      for (int b = 0; b < prompts.size(); b++) {
-        long[] p = prompts.get(b);
-        long[] r = responses.get(b);
-        if (p.length == 0 || r.length == 0) {
-          throw new IllegalArgumentException("row " + b + " has an empty " + (p.length == 0 ? "prompt" : "response")
-              + "; a response log-probability needs at least one prompt token (e.g. BOS) and one response token");
-        }
-        long[] row = java.util.Arrays.copyOf(p, p.length + r.length);
-        System.arraycopy(r, 0, row, p.length, r.length);
-        rows.add(row);
-      }
-      TokenBatch batch = TokenBatch.rightPadded(rows, padId, 0);
-      long[][] targets = new long[rows.size()][batch.length()];
-      for (int b = 0; b < rows.size(); b++) {
-        java.util.Arrays.fill(targets[b], prompts.get(b).length, rows.get(b).length, 1L);
-      }
-      return new ResponseBatch(batch, targets);
-    }
-
-    long[][] padTargets(int t) {
-      long[][] out = new long[targets.length][t];
-      for (int b = 0; b < targets.length; b++) {
-        System.arraycopy(targets[b], 0, out[b], 0, targets[b].length);
-      }
-      return out;
-    }
   }
 }

@@ -134,4 +134,35 @@ public record TorchScriptManifest(
       throw new IllegalArgumentException(key + " must be in [0, vocab_size=" + vocabSize + "), was " + id);
     }
   }
+
+  /**
+   * Writes this manifest as {@code dir/torchscript.json} with a {@code source} note; {@code null} sha256 sums and an
+   * empty fixed length are written as JSON nulls.
+   */
+  public void write(Path dir, String source) throws IOException {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("format", FORMAT);
+    m.put("format_version", FORMAT_VERSION);
+    m.put("kind", kind.id());
+    m.put("model_file", modelFile);
+    m.put("model_sha256", modelSha256);
+    m.put("tokenizer_file", tokenizerFile);
+    m.put("tokenizer_sha256", tokenizerSha256);
+    m.put("eos_token", eosToken);
+    m.put("eos_token_id", eosTokenId);
+    m.put("pad_token", padToken);
+    m.put("pad_token_id", padTokenId);
+    m.put("vocab_size", vocabSize);
+    m.put("max_length", maxLength);
+    m.put("fixed_length", fixedLength.isPresent() ? fixedLength.getAsInt() : null);
+    m.put("dtype", "float32");
+    m.put("source", source);
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve(FILE_NAME).toFile(), m);
+  }
+
+  /** This manifest with other model and tokenizer sha256 sums. */
+  public TorchScriptManifest withSha256(String model, String tokenizer) {
+    return new TorchScriptManifest(kind, modelFile, model, tokenizerFile, tokenizer, eosToken, eosTokenId, padToken,
+        padTokenId, vocabSize, maxLength, fixedLength);
+  }
 }

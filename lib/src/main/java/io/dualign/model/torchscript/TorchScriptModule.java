@@ -17,6 +17,20 @@ import java.io.IOException;
  * tokenizer; the shared core of {@link TorchScriptCausalLm} and {@link TorchScriptScoreModel}.
  */
 final class TorchScriptModule implements AutoCloseable {
+  /**
+   * DJL's switch for TorchScript's profiling graph executor, read on every TorchScript forward. With it on (PyTorch's
+   * default), a module whose first runs were training forwards fails a later inference forward with "Inference tensors
+   * cannot be saved for backward" (measured with DJL 0.36 / PyTorch 2.7.1): the optimised plan keeps autograd nodes.
+   * It only affects TorchScript modules, so it is turned off here unless the user set it.
+   */
+  static final String GRAPH_OPTIMIZER = "ai.djl.pytorch.graph_optimizer";
+
+  static {
+    if (System.getProperty(GRAPH_OPTIMIZER) == null) {
+      System.setProperty(GRAPH_OPTIMIZER, "false");
+    }
+  }
+
   private final TorchScriptBundle bundle;
   private final ZooModel<NDList, NDList> model;
   private final BundleTokenizer tokenizer;

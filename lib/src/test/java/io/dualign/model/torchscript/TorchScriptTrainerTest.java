@@ -1,9 +1,13 @@
 package io.dualign.model.torchscript;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 class TorchScriptTrainerTest {
@@ -73,6 +77,40 @@ class TorchScriptTrainerTest {
       for (int b = 0; b < before.length; b++) {
         assertTrue(after[b] > before[b], "row " + b + ": " + before[b] + " -> " + after[b]);
       }
+    }
+  }
+
+  /** Training before any inference forward, then inference: the order that needs the graph optimizer off. */
+  @Test
+  void trainedWeightsSaveToABundleThatReloadsWithIdenticalOutputs(@TempDir Path tmp) throws Exception {
+    TokenBatch batch = Reference.rightBatch();
+    Path saved = tmp.resolve("trained");
+    float[][][] trained;
+    try (TorchScriptCausalLm lm = TorchScriptCausalLm.load(Reference.POLICY, Device.cpu(), true);
+        TorchScriptTrainer trainer = lm.newTrainer(TorchScriptTrainingOptions.constant(1e-2f))) {
+      trainer.step(batch);
+      trained = lm.logits(batch);
+      long start = System.nanoTime();
+      TorchScriptBundle b = lm.save(saved, "TorchScriptTrainerTest: one step from the fixture");
+      System.out.printf("saved trained bundle (%d bytes) in %.3f s%n", Files.size(b.modelPath()),
+          (System.nanoTime() - start) / 1e9);
+      assertNotEquals(lm.bundle().manifest().modelSha256(), b.manifest().modelSha256());
+      assertEquals(FileDigest.sha256(b.modelPath()), b.manifest().modelSha256());
+    }
+    try (TorchScriptCausalLm reloaded = TorchScriptCausalLm.load(saved, Device.cpu(), false)) {
+      float[][][] again = reloaded.logits(batch);
+      double max = 0;
+      for (int b = 0; b < again.length; b++) {
+        for (int t = 0; t < again[b].length; t++) {
+          max = Math.max(max, Reference.maxAbsDiff(trained[b][t], again[b][t]));
+        }
+      }
+      assertEquals(0.0, max, "trained vs reloaded logits");
+      float fixtureLoss;
+      try (TorchScriptCausalLm original = TorchScriptCausalLm.load(Reference.POLICY, Device.cpu(), false)) {
+        fixtureLoss = original.loss(batch);
+      }
+      assertTrue(reloaded.loss(batch) < fixtureLoss, "the saved weights are the trained ones");
     }
   }
 
