@@ -37,6 +37,9 @@ public record TorchScriptBundle(Path dir, TorchScriptManifest manifest) {
     TorchScriptArchive.check(b.modelPath());
     if (m.modelSha256() != null) {
       FileDigest.verify(b.modelPath(), m.modelSha256());
+    } else {
+      org.slf4j.LoggerFactory.getLogger(TorchScriptBundle.class)
+          .warn("TorchScript bundle {} records no model_sha256: {} is loaded unverified", dir, b.modelPath());
     }
     if (m.tokenizerSha256() != null) {
       FileDigest.verify(b.tokenizerPath(), m.tokenizerSha256());
