@@ -1,0 +1,153 @@
+package io.dualign.model.torchscript;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A {@code TorchScriptCausalLm} is a causal language model exported to TorchScript
+ * ({@code forward(input_ids, attention_mask) -> logits [B,T,V]}) and loaded on DJL with its tokenizer.
+ *
+ * <p>Java arrays go in and come out; every NDArray lives in a per-call sub-manager. Not thread-safe.
+ */
+public final class TorchScriptCausalLm implements AutoCloseable {
+  private final TorchScriptModule module;
+
+  private TorchScriptCausalLm(TorchScriptModule module) {
+    this.module = module;
+  }
+
+  /** Opens, verifies and loads a causal-LM bundle; {@code trainable} loads it for training. */
+  public static TorchScriptCausalLm load(Path bundleDir, Device device, boolean trainable) throws IOException {
+    TorchScriptBundle bundle = TorchScriptBundle.open(bundleDir, ModelKind.CAUSAL_LM);
+    return new TorchScriptCausalLm(TorchScriptModule.load(bundle, device, trainable));
+  }
+
+  /** The checked bundle this model came from. */
+  public TorchScriptBundle bundle() {
+    return module.bundle();
+  }
+
+  /** The bundle's tokenizer (EOS/PAD ids included). */
+  public BundleTokenizer tokenizer() {
+    return module.tokenizer();
+  }
+
+  /** The logits {@code [B][T][V]} for a batch (padding positions included; ignore them). */
+  public float[][][] logits(TokenBatch batch) {
+    TokenBatch in = module.conform(batch);
+    try (NDManager m = module.model().getNDManager().newSubManager()) {
+      NDArray logits = module.predict(m, TorchScriptModule.inputs(m, in));
+      int v = checkLogits(logits, in);
+      float[] flat = logits.toFloatArray();
+      float[][][] out = new float[batch.size()][batch.length()][v];
+      for (int b = 0; b < batch.size(); b++) {
+        for (int t = 0; t < batch.length(); t++) {
+          System.arraycopy(flat, (b * in.length() + t) * v, out[b][t], 0, v);
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The log-probability of each response given its prompt: {@code sum_j log p(response[j] | prompt, response[<j])}.
+   * Rows are {@code prompt ++ response}, right-padded; response ids should end with EOS when the response is complete.
+   */
+  public float[] sequenceLogProbs(List<long[]> prompts, List<long[]> responses) {
+    ResponseBatch rb = ResponseBatch.of(prompts, responses, tokenizer().padId());
+    TokenBatch in = module.conform(rb.batch());
+    try (NDManager m = module.model().getNDManager().newSubManager()) {
+      NDList inputs = TorchScriptModule.inputs(m, in);
+      NDArray logits = module.predict(m, inputs);
+      checkLogits(logits, in);
+      NDArray tokenLogps = SequenceMath.nextTokenLogProbs(logits, inputs.get(0));
+      NDArray targets = SequenceMath.targetMask(inputs.get(1), m.create(rb.padTargets(in.length())));
+      return tokenLogps.mul(targets).sum(new int[] {1}).toFloatArray();
+    }
+  }
+
+  /** The mean next-token loss over all real tokens of a batch (no gradients): what a training step lowers. */
+  public float loss(TokenBatch batch) {
+    TokenBatch in = module.conform(batch);
+    try (NDManager m = module.model().getNDManager().newSubManager()) {
+      NDList inputs = TorchScriptModule.inputs(m, in);
+      NDArray logits = module.predict(m, inputs);
+      checkLogits(logits, in);
+      return new NextTokenLoss().evaluate(new NDList(inputs.get(0), inputs.get(1), inputs.get(1)),
+          new NDList(logits)).getFloat();
+    }
+  }
+
+  /** A trainer updating this model's parameters in place; the model must have been loaded trainable. */
+  public TorchScriptTrainer newTrainer(TorchScriptTrainingOptions options) {
+    if (!module.trainable()) {
+      throw new IllegalStateException("TorchScript model " + bundle().modelPath()
+          + " was loaded for inference; load it with trainable=true to train");
+    }
+    return new TorchScriptTrainer(module, options);
+  }
+
+  /**
+   * Writes the model's current weights (e.g. after training) as a new bundle in {@code dir}: the TorchScript module,
+   * a copy of the tokenizer and a manifest with fresh sha256 sums. {@code dir} must not exist; files are written to a
+   * sibling temporary folder and renamed into place. Returns the new bundle, opened and verified.
+   *
+   * <p>DJL 0.36 serialises the module through memory in 4 MB chunks with a copy that grows with the file; this is fine
+   * for models of up to a few hundred MB, slow for multi-GB ones.
+   */
+  public TorchScriptBundle save(Path dir, String source) throws IOException {
+    if (java.nio.file.Files.exists(dir)) {
+      throw new IOException("bundle folder already exists: " + dir);
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    java.nio.file.Files.createDirectories(parent);
+    Path tmp = java.nio.file.Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
+    try {
+      TorchScriptManifest m = bundle().manifest();
+      Path modelOut = tmp.resolve(m.modelFile());
+      try (java.io.OutputStream os = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(modelOut),
+          1 << 20)) {
+        ai.djl.pytorch.jni.JniUtils.writeModule((ai.djl.pytorch.engine.PtSymbolBlock) module.model().getBlock(), os,
+            false);
+      }
+      java.nio.file.Files.copy(bundle().tokenizerPath(), tmp.resolve(m.tokenizerFile()));
+      m.withSha256(FileDigest.sha256(modelOut), FileDigest.sha256(tmp.resolve(m.tokenizerFile()))).write(tmp, source);
+      java.nio.file.Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(tmp);
+      throw e;
+    }
+    return TorchScriptBundle.open(dir, ModelKind.CAUSAL_LM);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!java.nio.file.Files.exists(p)) {
+      return;
+    }
+    try (var s = java.nio.file.Files.walk(p)) {
+      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.deleteIfExists(q);
+      }
+    }
+  }
+
+  private int checkLogits(NDArray logits, TokenBatch in) {
+    long[] s = logits.getShape().getShape();
+    int v = bundle().manifest().vocabSize();
+    if (s.length != 3 || s[0] != in.size() || s[1] != in.length() || s[2] != v) {
+      throw new IllegalStateException("TorchScript causal LM " + bundle().modelPath() + " returned shape "
+          + logits.getShape() + ", expected (" + in.size() + ", " + in.length() + ", " + v + ")");
+    }
+    return v;
+  }
+
+  @Override
+  public void close() {
+    module.close();
+  }
+}

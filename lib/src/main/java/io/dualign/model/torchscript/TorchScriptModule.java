@@ -1,0 +1,129 @@
+package io.dualign.model.torchscript;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+
+/**
+ * A {@code TorchScriptModule} is a checked bundle's TorchScript model loaded on DJL's PyTorch engine, with its
+ * tokenizer; the shared core of {@link TorchScriptCausalLm} and {@link TorchScriptScoreModel}.
+ */
+final class TorchScriptModule implements AutoCloseable {
+  /**
+   * DJL's switch for TorchScript's profiling graph executor, read on every TorchScript forward. With it on (PyTorch's
+   * default), a module whose first runs were training forwards fails a later inference forward with "Inference tensors
+   * cannot be saved for backward" (measured with DJL 0.36 / PyTorch 2.7.1): the optimised plan keeps autograd nodes.
+   * It only affects TorchScript modules, so it is turned off here unless the user set it.
+   */
+  static final String GRAPH_OPTIMIZER = "ai.djl.pytorch.graph_optimizer";
+
+  static {
+    if (System.getProperty(GRAPH_OPTIMIZER) == null) {
+      System.setProperty(GRAPH_OPTIMIZER, "false");
+    }
+  }
+
+  private final TorchScriptBundle bundle;
+  private final ZooModel<NDList, NDList> model;
+  private final BundleTokenizer tokenizer;
+  private final boolean trainable;
+
+  private TorchScriptModule(TorchScriptBundle bundle, ZooModel<NDList, NDList> model, BundleTokenizer tokenizer,
+      boolean trainable) {
+    this.bundle = bundle;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.trainable = trainable;
+  }
+
+  /**
+   * Loads the bundle's model (offline, PyTorch engine) on {@code device}. With {@code trainable} its parameters
+   * require gradients ({@code trainParam}); otherwise they are frozen.
+   */
+  static TorchScriptModule load(TorchScriptBundle bundle, Device device, boolean trainable) throws IOException {
+    Criteria<NDList, NDList> criteria = Criteria.builder()
+        .setTypes(NDList.class, NDList.class)
+        .optEngine("PyTorch")
+        .optModelPath(bundle.modelPath())
+        .optDevice(device)
+        .optOption("mapLocation", "true")
+        .optOption("trainParam", Boolean.toString(trainable))
+        .build();
+    ZooModel<NDList, NDList> model;
+    try {
+      model = criteria.loadModel();
+    } catch (ModelNotFoundException | MalformedModelException e) {
+      throw new IOException("cannot load TorchScript model " + bundle.modelPath() + ": " + e.getMessage(), e);
+    }
+    try {
+      return new TorchScriptModule(bundle, model, BundleTokenizer.load(bundle), trainable);
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  TorchScriptBundle bundle() {
+    return bundle;
+  }
+
+  BundleTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  Model model() {
+    return model;
+  }
+
+  boolean trainable() {
+    return trainable;
+  }
+
+  /** Pads to the manifest's fixed length when it has one, and checks the batch fits the model. */
+  TokenBatch conform(TokenBatch batch) {
+    TorchScriptManifest m = bundle.manifest();
+    if (batch.length() > m.maxLength()) {
+      throw new IllegalArgumentException("batch length " + batch.length() + " exceeds max_length " + m.maxLength()
+          + " of " + bundle.dir());
+    }
+    for (int b = 0; b < batch.size(); b++) {
+      for (long id : batch.inputIds()[b]) {
+        if (id < 0 || id >= m.vocabSize()) {
+          throw new IllegalArgumentException("row " + b + " holds token id " + id + " outside [0, vocab_size="
+              + m.vocabSize() + ") of " + bundle.dir());
+        }
+      }
+    }
+    return m.fixedLength().isPresent() ? batch.padRightTo(m.fixedLength().getAsInt(), m.padTokenId()) : batch;
+  }
+
+  /** Creates the int64 {@code input_ids} and {@code attention_mask} arrays of a batch in {@code manager}. */
+  static NDList inputs(NDManager manager, TokenBatch batch) {
+    NDArray ids = manager.create(batch.inputIds());
+    NDArray mask = manager.create(batch.attentionMask());
+    return new NDList(ids, mask);
+  }
+
+  /** Runs {@code forward(input_ids, attention_mask)} without gradients; outputs live in the inputs' manager. */
+  NDArray predict(NDManager manager, NDList inputs) {
+    NDList out = model.getBlock().forward(new ParameterStore(manager, false), inputs, false);
+    if (out.isEmpty()) {
+      throw new IllegalStateException("TorchScript model " + bundle.modelPath() + " returned nothing");
+    }
+    return out.get(0);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    model.close();
+  }
+}
