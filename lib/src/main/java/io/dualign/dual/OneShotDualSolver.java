@@ -9,7 +9,8 @@ import java.util.function.IntConsumer;
 /**
  * A {@code OneShotDualSolver} minimises the one-shot (MoCAN) dual D(λ) over the box
  * 0 ≤ λ ≤ λ_max, by projected Newton (Bertsekas' two-metric method: Newton on the free
- * components, the bound-active ones held) or projected gradient, each with an Armijo backtracking
+ * components, the bound-active ones held) or projected gradient (first trial step by
+ * Barzilai-Borwein, as in spectral projected gradient), each with an Armijo backtracking
  * line search along the projection arc. It stops when the projected gradient
  * ‖λ − clamp(λ − ∇D(λ))‖_∞ is at most the tolerance (KKT to that precision), when the line search
  * can no longer decrease D (floating-point floor), or at the iteration cap.
@@ -143,7 +144,7 @@ public final class OneShotDualSolver {
         break;
       }
       if (!newton) {
-        gradientStart = Math.min(1e6, 2 * t);
+        gradientStart = barzilaiBorwein(lambda, next, g, nv.gradient(), t);
       }
       lambda = next;
       v = nv;
@@ -151,6 +152,23 @@ public final class OneShotDualSolver {
       it++;
     }
     return new Solution(lambda, v, trajectory, it, converged, reason, evaluations);
+  }
+
+  /**
+   * The Barzilai-Borwein step ΔλᵀΔλ / ΔλᵀΔg for the next gradient iteration (the secant's inverse
+   * curvature), or twice the accepted step when the curvature along Δλ is not positive.
+   */
+  static double barzilaiBorwein(double[] from, double[] to, double[] g0, double[] g1,
+      double accepted) {
+    double ss = 0.0;
+    double sy = 0.0;
+    for (int i = 0; i < from.length; i++) {
+      double s = to[i] - from[i];
+      ss += s * s;
+      sy += s * (g1[i] - g0[i]);
+    }
+    double bb = sy > 0 ? ss / sy : 2 * accepted;
+    return Math.max(1e-10, Math.min(1e10, bb));
   }
 
   /** ‖λ − clamp(λ − ∇D, 0, λ_max)‖_∞: 0 exactly at the box-constrained minimum. */
