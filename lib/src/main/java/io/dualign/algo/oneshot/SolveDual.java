@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * the reference samples, leaves out rows with an error or a non-finite score (counted), minimises
  * D(λ) with the per-prompt terms computed on the executors, and writes the trajectory and λ*.
  *
- * <p>Outputs under the stage folder: {@code trajectory} (parquet: step, lambda_&lt;name&gt;,
- * gradient_&lt;name&gt;, dual_value, gradient_norm, step_size) and {@code lambda} (parquet: one row
- * per constraint with form, threshold, lambda, predicted_slack, at_cap). The returned summary
+ * <p>Outputs under the stage folder: {@code trajectory} (parquet: run_id, step,
+ * lambda_&lt;name&gt;, gradient_&lt;name&gt;, dual_value, gradient_norm, step_size) and
+ * {@code lambda} (parquet: run_id, constraint, form, threshold, lambda, predicted_slack, at_cap;
+ * one row per constraint). The returned summary
  * becomes {@code _SUCCESS.json}.
  */
 public final class SolveDual {
@@ -59,7 +60,7 @@ public final class SolveDual {
    * @throws SamplesRejectedException when a contract column is missing or no row is usable
    */
   public static Map<String, Object> run(SparkSession spark, DualSettings settings,
-      String samplesPath, String outputDir) {
+      String samplesPath, String outputDir, String runId) {
     List<Constraint> constraints = settings.constraints();
     StructType fileSchema = spark.read().parquet(samplesPath).schema();
     boolean weighted = checkColumns(fileSchema, constraints, samplesPath);
@@ -119,8 +120,8 @@ public final class SolveDual {
     LOG.info("solve-dual: λ* = {} after {} iterations ({})", Arrays.toString(solution.lambda()),
         solution.iterations(), solution.stopReason());
 
-    writeTrajectory(spark, constraints, solution, outputDir + "/trajectory");
-    writeLambda(spark, settings, solution, outputDir + "/lambda");
+    writeTrajectory(spark, constraints, solution, outputDir + "/trajectory", runId);
+    writeLambda(spark, settings, solution, outputDir + "/lambda", runId);
     return summary(settings, solution, countMap, weighted);
   }
 
@@ -156,8 +157,9 @@ public final class SolveDual {
   }
 
   private static void writeTrajectory(SparkSession spark, List<Constraint> constraints,
-      OneShotDualSolver.Solution s, String path) {
+      OneShotDualSolver.Solution s, String path, String runId) {
     List<StructField> f = new ArrayList<>();
+    f.add(DataTypes.createStructField("run_id", DataTypes.StringType, false));
     f.add(DataTypes.createStructField("step", DataTypes.IntegerType, false));
     for (Constraint c : constraints) {
       f.add(DataTypes.createStructField("lambda_" + c.name(), DataTypes.DoubleType, false));
@@ -171,6 +173,7 @@ public final class SolveDual {
     List<Row> rows = new ArrayList<>();
     for (OneShotDualSolver.Step st : s.trajectory()) {
       List<Object> v = new ArrayList<>();
+      v.add(runId);
       v.add(st.step());
       for (double l : st.lambda()) {
         v.add(l);
@@ -187,8 +190,9 @@ public final class SolveDual {
   }
 
   private static void writeLambda(SparkSession spark, DualSettings settings,
-      OneShotDualSolver.Solution s, String path) {
+      OneShotDualSolver.Solution s, String path, String runId) {
     StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("run_id", DataTypes.StringType, false),
         DataTypes.createStructField("constraint", DataTypes.StringType, false),
         DataTypes.createStructField("form", DataTypes.StringType, false),
         DataTypes.createStructField("threshold", DataTypes.DoubleType, false),
@@ -199,7 +203,7 @@ public final class SolveDual {
     double[] caps = settings.lambdaMaxArray();
     for (int i = 0; i < settings.size(); i++) {
       Constraint c = settings.constraints().get(i);
-      rows.add(RowFactory.create(c.name(), c.form().configName(), c.threshold(), s.lambda()[i],
+      rows.add(RowFactory.create(runId, c.name(), c.form().configName(), c.threshold(), s.lambda()[i],
           s.value().gradient(i), s.atCap(i, caps)));
     }
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path);

@@ -159,7 +159,7 @@ class ExactOptimalityTest {
     writeSamples(inst, samples);
     DualSettings settings = settingsFor(inst);
     String out = tmp.resolve("solve-dual").toString();
-    Map<String, Object> summary = SolveDual.run(spark, settings, samples, out);
+    Map<String, Object> summary = SolveDual.run(spark, settings, samples, out, "test-run");
     @SuppressWarnings("unchecked")
     Map<String, Object> lambdaStar = (Map<String, Object>) summary.get("lambda");
     @SuppressWarnings("unchecked")
