@@ -1,9 +1,11 @@
 package io.dualign.config;
 
 import com.typesafe.config.Config;
+import io.dualign.dual.CaidDualUpdate;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
 import io.dualign.dual.OneShotDualSolver;
+import io.dualign.dual.SafeRlhfDualUpdate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -84,6 +86,16 @@ public record DualSettings(
   /** Number of constraints m (the length of λ). */
   public int size() {
     return constraints.size();
+  }
+
+  /** CAID's dual step with these settings (η, λ_max, delay). */
+  public CaidDualUpdate caidUpdate() {
+    return new CaidDualUpdate(eta, lambdaMaxArray(), delay);
+  }
+
+  /** Safe RLHF's multiplier step with these settings (α, λ_max, delay). */
+  public SafeRlhfDualUpdate safeRlhfUpdate() {
+    return new SafeRlhfDualUpdate(safeRlhfAlpha, lambdaMaxArray(), delay);
   }
 
   /** The one-shot solver's options from these settings. */

@@ -51,4 +51,22 @@ public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) {
     }
     return Math.max(lo, Math.min(hi, x));
   }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CaidDualUpdate u && Double.compare(u.eta, eta) == 0 && u.delay == delay
+        && java.util.Arrays.equals(u.lambdaMax, lambdaMax);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(eta, delay, java.util.Arrays.hashCode(lambdaMax));
+  }
+
+  /** The settings as logged: η, λ_max and delay. */
+  @Override
+  public String toString() {
+    return "CaidDualUpdate[η=" + eta + ", λ_max=" + java.util.Arrays.toString(lambdaMax)
+        + ", delay=" + delay + "]";
+  }
 }

@@ -54,4 +54,22 @@ public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay) {
   public double[] lambdaMax() {
     return lambdaMax.clone();
   }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SafeRlhfDualUpdate u && Double.compare(u.alpha, alpha) == 0 && u.delay == delay
+        && java.util.Arrays.equals(u.lambdaMax, lambdaMax);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(alpha, delay, java.util.Arrays.hashCode(lambdaMax));
+  }
+
+  /** The settings as logged: α, λ_max and delay. */
+  @Override
+  public String toString() {
+    return "SafeRlhfDualUpdate[α=" + alpha + ", λ_max=" + java.util.Arrays.toString(lambdaMax)
+        + ", delay=" + delay + "]";
+  }
 }

@@ -25,6 +25,9 @@ class DualSettingsTest {
     assertEquals(0.05, d.eta(), 0.0);
     assertEquals(1.0, d.relabelTemperature(), 0.0);
     assertEquals(OneShotDualSolver.Method.NEWTON, d.oneShotMethod());
+    assertEquals("CaidDualUpdate[η=0.05, λ_max=[50.0], delay=0]", d.caidUpdate().toString());
+    assertEquals(new io.dualign.dual.SafeRlhfDualUpdate(0.1, new double[] {50.0}, 0),
+        d.safeRlhfUpdate());
   }
 
   @Test
