@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntConsumer;
+import java.util.function.Consumer;
 
 /**
  * A {@code OneShotDualSolver} minimises the one-shot (MoCAN) dual D(λ) over the box
@@ -66,9 +66,9 @@ public final class OneShotDualSolver {
   /**
    * Minimises D from {@code o.lambdaInit()} (clamped into the box).
    *
-   * @param onStep called with each iterate's number, for progress logs
+   * @param onStep called with each iterate, for progress logs
    */
-  public static Solution solve(DualFunction f, Options o, IntConsumer onStep) {
+  public static Solution solve(DualFunction f, Options o, Consumer<Step> onStep) {
     int m = f.size();
     if (o.lambdaMax().length != m) {
       throw new IllegalArgumentException("options for " + o.lambdaMax().length
@@ -87,8 +87,9 @@ public final class OneShotDualSolver {
     while (true) {
       check(v, lambda, it);
       double pg = projectedGradientNorm(lambda, v.gradient(), hi);
-      trajectory.add(new Step(it, lambda.clone(), v.value(), v.gradient(), pg, stepSize));
-      onStep.accept(it);
+      Step current = new Step(it, lambda.clone(), v.value(), v.gradient(), pg, stepSize);
+      trajectory.add(current);
+      onStep.accept(current);
       if (pg <= o.tolerance()) {
         converged = true;
         reason = String.format(Locale.ROOT, "projected gradient %.3g <= tolerance %.3g", pg,

@@ -68,4 +68,16 @@ class DualSettingsTest {
     assertTrue(init.getMessage().contains("dual.lambdaInit[0]"), init.getMessage());
     assertThrows(ConfigError.class, () -> load("dual.eta=0"));
   }
+
+  @Test
+  void wholeValuedDecimalDefaultsDeclareNumbersAndIntegersStayIntegers() {
+    java.util.Map<String, KeyDeclaration> d = ConfigLoader.fromClasspath().declarations();
+    assertEquals(KeyDeclaration.Type.NUMBER, d.get("dual.relabelTemperature").type());
+    assertEquals(KeyDeclaration.Type.NUMBER, d.get("dual.thresholds").elementType());
+    assertEquals(KeyDeclaration.Type.NUMBER, d.get("dual.oneShot.tolerance").type());
+    assertEquals(KeyDeclaration.Type.INTEGER, d.get("dual.delay").type());
+    assertEquals(KeyDeclaration.Type.INTEGER, d.get("run.seed").type());
+    ConfigError e = assertThrows(ConfigError.class, () -> load("dual.delay=0.5"));
+    assertTrue(e.getMessage().startsWith("dual.delay"), e.getMessage());
+  }
 }

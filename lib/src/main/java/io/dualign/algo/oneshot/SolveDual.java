@@ -115,7 +115,9 @@ public final class SolveDual {
         SampleTable.REWARD, constraints.stream().map(Constraint::column).toList(),
         weighted ? SampleTable.WEIGHT : null, partitions)) {
       solution = OneShotDualSolver.solve(f, settings.oneShotOptions(),
-          step -> LOG.info("solve-dual: step {}", step));
+          st -> LOG.info("solve-dual: step {} λ = {} D = {} projected gradient = {} (step size {})",
+              st.step(), Arrays.toString(st.lambda()), st.value(), st.projectedGradientNorm(),
+              st.stepSize()));
     }
     LOG.info("solve-dual: λ* = {} after {} iterations ({})", Arrays.toString(solution.lambda()),
         solution.iterations(), solution.stopReason());

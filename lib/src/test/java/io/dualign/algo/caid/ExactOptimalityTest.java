@@ -15,7 +15,6 @@ import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.SampleTable;
 import io.dualign.dual.TestSpark;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -260,9 +259,5 @@ class ExactOptimalityTest {
     rows.add(RowFactory.create(nan));
     spark.createDataFrame(rows, SampleTable.weightedSchema(inst.constraints())).repartition(2)
         .write().parquet(path);
-  }
-
-  static boolean exists(String p) {
-    return Files.exists(Path.of(p));
   }
 }
