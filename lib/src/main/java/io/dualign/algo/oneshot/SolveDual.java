@@ -122,6 +122,14 @@ public final class SolveDual {
     LOG.info("solve-dual: λ* = {} after {} iterations ({})", Arrays.toString(solution.lambda()),
         solution.iterations(), solution.stopReason());
 
+    for (int i = 0; i < constraints.size(); i++) {
+      if (solution.atCap(i, settings.lambdaMaxArray())) {
+        LOG.warn("solve-dual: λ of constraint {} stopped at its cap dual.lambdaMax = {} with "
+            + "predicted slack {}: the constraint looks infeasible on these samples",
+            constraints.get(i).name(), settings.lambdaMaxArray()[i],
+            solution.value().gradient(i));
+      }
+    }
     writeTrajectory(spark, constraints, solution, outputDir + "/trajectory", runId);
     writeLambda(spark, settings, solution, outputDir + "/lambda", runId);
     return summary(settings, solution, countMap, weighted);
