@@ -25,6 +25,7 @@ public final class StageJobs {
     BUILT_BY.put(Stage.ALIGN, "issue #6 (E: the dual machinery and CAID)");
     BUILT_BY.put(Stage.EVALUATE, "issue #7 (F: evaluation and report)");
     BUILT_BY.put(Stage.REPORT, "issue #7 (F: evaluation and report)");
+    BUILT.put(Stage.SOLVE_DUAL, new SolveDualJob());
   }
 
   private StageJobs() {}

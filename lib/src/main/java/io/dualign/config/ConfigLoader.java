@@ -30,11 +30,13 @@ public final class ConfigLoader {
   private final Map<String, KeyDeclaration> declarations;
   private final Config reference;
 
-  private ConfigLoader(Config reference) {
+  private ConfigLoader(Config reference, List<String> sourceLines) {
     this.reference = reference;
     Map<String, KeyDeclaration> d = new TreeMap<>();
     for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
-      d.put(e.getKey(), KeyDeclaration.parse(e.getKey(), e.getValue()));
+      int line = e.getValue().origin().lineNumber();
+      String source = line >= 1 && line <= sourceLines.size() ? sourceLines.get(line - 1) : null;
+      d.put(e.getKey(), KeyDeclaration.parse(e.getKey(), e.getValue(), source));
     }
     this.declarations = java.util.Collections.unmodifiableMap(d);
   }
@@ -45,7 +47,15 @@ public final class ConfigLoader {
         .setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
     Config ref = ConfigFactory.parseResources(
         ConfigLoader.class.getClassLoader(), RESOURCE_DIR + "dualign.conf", opts);
-    return new ConfigLoader(ref);
+    List<String> lines;
+    try (java.io.InputStream in = ConfigLoader.class.getClassLoader()
+        .getResourceAsStream(RESOURCE_DIR + "dualign.conf")) {
+      lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + RESOURCE_DIR + "dualign.conf", e);
+    }
+    return new ConfigLoader(ref, lines);
   }
 
   /** Every declared key, sorted by name. */

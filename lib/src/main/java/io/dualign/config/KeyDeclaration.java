@@ -45,6 +45,15 @@ public record KeyDeclaration(
 
   /** Reads the declaration of {@code key} from its default value and the comment lines above it. */
   public static KeyDeclaration parse(String key, ConfigValue value) {
+    return parse(key, value, null);
+  }
+
+  /**
+   * As {@link #parse(String, ConfigValue)}, with the declaration's source line: typesafe-config
+   * stores a whole-valued {@code 1.0} as an integer, so a default written with a decimal point or
+   * exponent on its line makes the key a number.
+   */
+  public static KeyDeclaration parse(String key, ConfigValue value, String sourceLine) {
     List<String> comments = value.origin().comments();
     StringBuilder doc = new StringBuilder();
     Range range = null;
@@ -66,6 +75,8 @@ public record KeyDeclaration(
         doc.append(doc.length() == 0 ? "" : " ").append(line);
       }
     }
+    boolean decimal = sourceLine != null && sourceLine.contains("=")
+        && sourceLine.substring(sourceLine.indexOf('=') + 1).matches(".*[0-9][.eE].*");
     Type type = typeOf(key, value);
     Type elementType = null;
     if (type == Type.LIST) {
@@ -74,6 +85,11 @@ public record KeyDeclaration(
         throw new IllegalStateException("declared list " + key + " needs a non-empty default");
       }
       elementType = typeOf(key, ((com.typesafe.config.ConfigList) value).get(0));
+      if (elementType == Type.INTEGER && decimal) {
+        elementType = Type.NUMBER;
+      }
+    } else if (type == Type.INTEGER && decimal) {
+      type = Type.NUMBER;
     }
     return new KeyDeclaration(key, type, elementType, value, range, choices, doc.toString());
   }

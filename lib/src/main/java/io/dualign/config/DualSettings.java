@@ -1,0 +1,116 @@
+package io.dualign.config;
+
+import com.typesafe.config.Config;
+import io.dualign.dual.CaidDualUpdate;
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.OneShotDualSolver;
+import io.dualign.dual.SafeRlhfDualUpdate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code DualSettings} are the settings of the {@code dual} section: the constraints, the
+ * multipliers' bounds and steps, the one-shot solver and the relabelling temperature.
+ * Per-constraint lists are parallel to {@link #constraints()}.
+ */
+public record DualSettings(
+    List<Constraint> constraints, double beta, double eta, List<Double> lambdaMax,
+    List<Double> lambdaInit, int delay, double relabelTemperature, OneShotDualSolver.Method oneShotMethod,
+    double oneShotTolerance, int oneShotMaxIterations, double safeRlhfAlpha,
+    double safeRlhfLambdaInit) {
+
+  public DualSettings {
+    constraints = List.copyOf(constraints);
+    lambdaMax = List.copyOf(lambdaMax);
+    lambdaInit = List.copyOf(lambdaInit);
+    int m = constraints.size();
+    if (m == 0) {
+      throw new ConfigError("dual.constraints must name at least one constraint");
+    }
+    if (lambdaMax.size() != m || lambdaInit.size() != m) {
+      throw new ConfigError(lengthMessage(m, m, m, lambdaMax.size(), lambdaInit.size()));
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < m; i++) {
+      if (!seen.add(constraints.get(i).name())) {
+        throw new ConfigError("dual.constraints lists '" + constraints.get(i).name() + "' twice");
+      }
+      if (lambdaInit.get(i) > lambdaMax.get(i)) {
+        throw new ConfigError(String.format(Locale.ROOT,
+            "dual.lambdaInit[%d] = %s exceeds dual.lambdaMax[%d] = %s (constraint %s)", i,
+            lambdaInit.get(i), i, lambdaMax.get(i), constraints.get(i).name()));
+      }
+    }
+  }
+
+  static DualSettings from(Config c) {
+    List<String> names = c.getStringList("dual.constraints");
+    List<String> forms = c.getStringList("dual.forms");
+    List<Double> thresholds = c.getDoubleList("dual.thresholds");
+    List<Double> lambdaMax = c.getDoubleList("dual.lambdaMax");
+    List<Double> lambdaInit = c.getDoubleList("dual.lambdaInit");
+    int m = names.size();
+    if (forms.size() != m || thresholds.size() != m || lambdaMax.size() != m
+        || lambdaInit.size() != m) {
+      throw new ConfigError(lengthMessage(m, forms.size(), thresholds.size(), lambdaMax.size(),
+          lambdaInit.size()));
+    }
+    List<Constraint> constraints = new ArrayList<>();
+    for (int i = 0; i < m; i++) {
+      try {
+        constraints.add(new Constraint(names.get(i), ConstraintForm.of(forms.get(i)),
+            thresholds.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigError("dual.constraints[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    return new DualSettings(constraints, c.getDouble("dual.beta"), c.getDouble("dual.eta"),
+        lambdaMax, lambdaInit, c.getInt("dual.delay"), c.getDouble("dual.relabelTemperature"),
+        OneShotDualSolver.Method.valueOf(c.getString("dual.oneShot.method").toUpperCase(Locale.ROOT)),
+        c.getDouble("dual.oneShot.tolerance"), c.getInt("dual.oneShot.maxIterations"),
+        c.getDouble("dual.safeRlhf.alpha"), c.getDouble("dual.safeRlhf.lambdaInit"));
+  }
+
+  private static String lengthMessage(int m, int forms, int thresholds, int lambdaMax,
+      int lambdaInit) {
+    return String.format(Locale.ROOT, "dual.constraints has %d entries but dual.forms has %d, "
+        + "dual.thresholds %d, dual.lambdaMax %d, dual.lambdaInit %d: these lists are parallel "
+        + "(one entry per constraint) and must have equal lengths", m, forms, thresholds,
+        lambdaMax, lambdaInit);
+  }
+
+  /** Number of constraints m (the length of λ). */
+  public int size() {
+    return constraints.size();
+  }
+
+  /** CAID's dual step with these settings (η, λ_max, delay). */
+  public CaidDualUpdate caidUpdate() {
+    return new CaidDualUpdate(eta, lambdaMaxArray(), delay);
+  }
+
+  /** Safe RLHF's multiplier step with these settings (α, λ_max, delay). */
+  public SafeRlhfDualUpdate safeRlhfUpdate() {
+    return new SafeRlhfDualUpdate(safeRlhfAlpha, lambdaMaxArray(), delay);
+  }
+
+  /** The one-shot solver's options from these settings. */
+  public OneShotDualSolver.Options oneShotOptions() {
+    return new OneShotDualSolver.Options(oneShotMethod, oneShotTolerance, oneShotMaxIterations,
+        lambdaMaxArray(), lambdaInitArray());
+  }
+
+  /** The caps λ_max as an array. */
+  public double[] lambdaMaxArray() {
+    return lambdaMax.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** The starting multipliers as an array. */
+  public double[] lambdaInitArray() {
+    return lambdaInit.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+}
