@@ -38,8 +38,15 @@ public final class StageContext implements AutoCloseable {
   public SparkSession spark() {
     if (spark == null) {
       SparkSession.Builder b = SparkSession.builder().appName(appName);
-      if (System.getProperty("spark.master") == null) {
-        b.master(config.runtime().master());
+      String master = System.getProperty("spark.master");
+      if (master == null) {
+        master = config.runtime().master();
+        b.master(master);
+      }
+      if (master.startsWith("local") && System.getProperty("spark.driver.host") == null) {
+        // In-process Spark talks only to itself: loopback avoids a hostname that resolves to an
+        // unreachable interface (shuffle fetches then fail), as on this project's CI machine.
+        b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
       }
       spark = b.getOrCreate();
       LOG.info("Spark {} on {} (default parallelism {})", spark.version(),
