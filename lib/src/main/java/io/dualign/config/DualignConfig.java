@@ -22,6 +22,7 @@ public final class DualignConfig implements Serializable {
   private final Map<String, Object> values;
   private final RunSettings run;
   private final RuntimeSettings runtime;
+  private final DataSettings data;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -32,6 +33,7 @@ public final class DualignConfig implements Serializable {
     this.values = Collections.unmodifiableMap(v);
     this.run = RunSettings.from(resolved);
     this.runtime = RuntimeSettings.from(resolved);
+    this.data = DataSettings.from(resolved);
   }
 
   public String profile() {
@@ -44,6 +46,10 @@ public final class DualignConfig implements Serializable {
 
   public RuntimeSettings runtime() {
     return runtime;
+  }
+
+  public DataSettings data() {
+    return data;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
