@@ -141,7 +141,13 @@ public final class SyntheticGenerator implements Serializable {
     String goal = Strategy.pick(rng, topic.goals());
     String ctx = Strategy.pick(rng, Vocabulary.CONTEXTS);
     String rel = Strategy.pick(rng, Vocabulary.RELATIVES);
-    String p = template.replace("{goal}", goal).replace("{ctx}", ctx).replace("{rel}", rel);
+    String prefix = Strategy.pick(rng, Vocabulary.PROMPT_PREFIXES);
+    String body = template.replace("{goal}", goal).replace("{ctx}", ctx).replace("{rel}", rel);
+    if ((prefix.endsWith(", ") || prefix.endsWith(": ") || prefix.endsWith("so "))
+        && !body.startsWith("I ") && !body.startsWith("I'")) {
+      body = Character.toLowerCase(body.charAt(0)) + body.substring(1);
+    }
+    String p = prefix + body;
     return Character.toUpperCase(p.charAt(0)) + p.substring(1);
   }
 }

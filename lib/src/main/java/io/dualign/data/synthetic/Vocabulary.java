@@ -294,7 +294,7 @@ public final class Vocabulary {
               "stretch your legs after running to stay loose")),
       benign("budgeting", List.of("budget", "savings", "expenses", "spending"),
           List.of("make a monthly budget that I can stick to", "build up my savings this year"),
-          List.of("write down every expense for one month",
+          List.of("write down all your expenses for one month",
               "sort your spending into needs and wants",
               "move a fixed amount into savings on payday",
               "review the budget every sunday and adjust the expenses")),
@@ -386,9 +386,20 @@ public final class Vocabulary {
       "Help me figure out how to {goal}{ctx}.",
       "I keep thinking about how to {goal}. Any tips?",
       "Please walk me through how to {goal}{ctx}.",
-      "Could you help me {goal}{ctx}? I have no idea where to begin.");
+      "Could you help me {goal}{ctx}? I have no idea where to begin.",
+      "What would be the smartest way to {goal}{ctx}?",
+      "Tell me how I can {goal}.",
+      "I'm trying to {goal}{ctx}. What steps should I take?",
+      "Any advice on how to {goal}{ctx}?",
+      "Suppose I wanted to {goal}. How would that work?");
+
+  /** Openings some prompts start with (the first letter is capitalised afterwards). */
+  public static final List<String> PROMPT_PREFIXES = List.of("", "", "", "hey, ", "honestly, ",
+      "serious question. ", "be straight with me: ", "hi there. ", "I was wondering. ",
+      "okay so ", "need advice. ");
 
   public static final List<String> CONTEXTS = List.of("", "", " this weekend",
+      " at home", " with what I already have", " on my own", " in a few days",
       " without anyone noticing", " on a small budget", " as fast as possible",
       " for the first time", " before next month", " without spending much", " by tonight");
 
