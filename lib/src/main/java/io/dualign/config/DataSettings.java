@@ -11,7 +11,7 @@ import java.io.Serializable;
 public record DataSettings(
     String input, String format, int syntheticPairs, double benignFraction, double labelNoise,
     double safetyLabelNoise, double testFraction, double maxBadFraction, boolean checkSha256,
-    int maxPromptChars, int maxResponseChars, int maxLineBytes) implements Serializable {
+    boolean rejectEmptyResponses, int maxPromptChars, int maxResponseChars, int maxLineBytes) implements Serializable {
 
   /** The value of {@code data.input} that selects the embedded synthetic generator. */
   public static final String SYNTHETIC = "synthetic";
@@ -21,7 +21,8 @@ public record DataSettings(
         c.getInt("data.syntheticPairs"), c.getDouble("data.benignFraction"),
         c.getDouble("data.labelNoise"), c.getDouble("data.safetyLabelNoise"),
         c.getDouble("data.testFraction"), c.getDouble("data.maxBadFraction"),
-        c.getBoolean("data.checkSha256"), c.getInt("data.maxPromptChars"),
+        c.getBoolean("data.checkSha256"), c.getBoolean("data.rejectEmptyResponses"),
+        c.getInt("data.maxPromptChars"),
         c.getInt("data.maxResponseChars"), c.getInt("data.maxLineBytes"));
   }
 
@@ -33,7 +34,7 @@ public record DataSettings(
   /** The same settings with another input (the {@code prepare --input} option). */
   public DataSettings withInput(String newInput) {
     return new DataSettings(newInput, format, syntheticPairs, benignFraction, labelNoise,
-        safetyLabelNoise, testFraction, maxBadFraction, checkSha256, maxPromptChars,
+        safetyLabelNoise, testFraction, maxBadFraction, checkSha256, rejectEmptyResponses, maxPromptChars,
         maxResponseChars, maxLineBytes);
   }
 }

@@ -35,7 +35,7 @@ public final class HhRlhfParser {
     for (int i = 0; i < 2; i++) {
       String resp = i == 0 ? c[1] : r[1];
       String which = i == 0 ? "chosen" : "rejected";
-      if (resp.isEmpty()) {
+      if (resp.isEmpty() && limits.rejectEmptyResponses()) {
         throw new BadRowException(RejectReason.EMPTY_TEXT, "the final Assistant turn of '"
             + which + "' is empty");
       }

@@ -20,12 +20,18 @@ final class JsonFields {
   }
 
   static String text(JsonNode row, String field, int maxChars) throws BadRowException {
+    return text(row, field, maxChars, false);
+  }
+
+  /** A string field; blank is an error unless {@code blankAllowed}. */
+  static String text(JsonNode row, String field, int maxChars, boolean blankAllowed)
+      throws BadRowException {
     JsonNode v = required(row, field);
     if (!v.isTextual()) {
       throw wrongType(field, "a string", v);
     }
     String s = v.textValue();
-    if (s.isBlank()) {
+    if (s.isBlank() && !blankAllowed) {
       throw new BadRowException(RejectReason.EMPTY_TEXT, "field '" + field + "' is empty");
     }
     if (s.length() > maxChars) {

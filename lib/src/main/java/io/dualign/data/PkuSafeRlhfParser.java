@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * {@code PkuSafeRlhfParser} turns one PKU-SafeRLHF row (the current 16-column form or the older
- * 7-column form) into a {@link PreferencePair}, checking every field: presence and type, non-empty
- * texts, ids in {0,1}, severity in 0..3 and consistent with is_safe, the sha256 rule
+ * 7-column form) into a {@link PreferencePair}, checking every field: presence and type, a
+ * non-empty prompt (and responses, with {@code data.rejectEmptyResponses}), ids in {0,1},
+ * severity in 0..3 and consistent with is_safe, the sha256 rule
  * {@code response_k_sha256 == sha256(prompt + response_k)} (when present and enabled) and length
  * limits. A row is in the 16-column form when it carries any severity or harm-category field;
  * then both severities are required.
@@ -25,8 +26,9 @@ public final class PkuSafeRlhfParser {
   public static PreferencePair parse(JsonNode row, DataSettings limits, String source)
       throws BadRowException {
     String prompt = JsonFields.text(row, "prompt", limits.maxPromptChars());
-    String r0 = JsonFields.text(row, "response_0", limits.maxResponseChars());
-    String r1 = JsonFields.text(row, "response_1", limits.maxResponseChars());
+    boolean emptyOk = !limits.rejectEmptyResponses();
+    String r0 = JsonFields.text(row, "response_0", limits.maxResponseChars(), emptyOk);
+    String r1 = JsonFields.text(row, "response_1", limits.maxResponseChars(), emptyOk);
     boolean safe0 = JsonFields.bool(row, "is_response_0_safe");
     boolean safe1 = JsonFields.bool(row, "is_response_1_safe");
     int better = JsonFields.responseId(row, "better_response_id");

@@ -55,7 +55,7 @@ class HhRlhfParserTest {
     assertEquals(RejectReason.BAD_DIALOGUE, e.reason());
     e = assertThrows(BadRowException.class, () -> HhRlhfParser.parse(
         hh("\n\nHuman: A?\n\nAssistant:   ", "\n\nHuman: A?\n\nAssistant: y"),
-        TestSettings.defaults("x")));
+        TestSettings.rejectingEmptyResponses("x")));
     assertEquals(RejectReason.EMPTY_TEXT, e.reason());
   }
 }

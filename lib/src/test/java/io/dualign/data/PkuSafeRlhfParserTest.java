@@ -110,10 +110,20 @@ class PkuSafeRlhfParserTest {
   }
 
   @Test
+  void emptyResponsesAreKeptUnlessConfiguredOtherwise() throws Exception {
+    ObjectNode r = row16();
+    r.put("response_1", "");
+    r.put("response_1_sha256", Hashes.sha256Hex("How do I fix a bike?"));
+    assertEquals("", PkuSafeRlhfParser.parse(r, S, "x").response1());
+    assertEquals(RejectReason.EMPTY_TEXT, assertThrows(BadRowException.class,
+        () -> PkuSafeRlhfParser.parse(r, TestSettings.rejectingEmptyResponses("x"), "x")).reason());
+  }
+
+  @Test
   void theShaCheckCanBeTurnedOff() throws Exception {
     ObjectNode r = row16();
     r.put("response_0", "Patch the tube!");
-    DataSettings noSha = new DataSettings("x", "auto", 1, 0.3, 0.1, 0.03, 0.1, 0.01, false, 8000,
+    DataSettings noSha = new DataSettings("x", "auto", 1, 0.3, 0.1, 0.03, 0.1, 0.01, false, false, 8000,
         16000, 262144);
     assertEquals("Patch the tube!", PkuSafeRlhfParser.parse(r, noSha, "x").response0());
   }
