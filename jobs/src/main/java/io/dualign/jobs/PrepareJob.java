@@ -37,6 +37,9 @@ public final class PrepareJob implements StageJob {
         ? "the synthetic generator (" + s.syntheticPairs() + " pairs, seed " + seed + ")"
         : s.input()));
     try (ParsedInput p = ParsedInput.parse(ctx.spark(), s, seed)) {
+      // pairs first: the same pass counts every row kind and reason (the output is not committed
+      // until the end, so a rejected input leaves nothing visible)
+      p.writePairs(dir);
       p.writeQuarantine(dir);
       console.println(String.format(Locale.ROOT,
           "prepare: %d rows read, %d pairs, %d prompt rows, %d quarantined (%.4f%%)",
@@ -49,7 +52,6 @@ public final class PrepareJob implements StageJob {
       if (p.badFraction() > s.maxBadFraction()) {
         throw new DataRejectedException(rejection(p, s, out));
       }
-      p.writePairs(dir);
       p.writePrompts(dir);
       Dataset<Row> pairs = ctx.spark().read().schema(DataTables.PAIRS_SCHEMA)
           .parquet(dir + "/" + DataTables.PAIRS);

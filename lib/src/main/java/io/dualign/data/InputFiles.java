@@ -1,5 +1,6 @@
 package io.dualign.data;
 
+import io.dualign.config.ConfigError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import org.apache.hadoop.fs.Path;
  */
 public record InputFiles(List<String> jsonLines, List<String> parquet) {
 
-  /** Resolves {@code location}; throws {@link IllegalArgumentException} naming what matched nothing. */
+  /** Resolves {@code location}; throws {@link ConfigError} naming what matched nothing. */
   public static InputFiles resolve(String location, Configuration conf) {
     List<String> json = new ArrayList<>();
     List<String> pq = new ArrayList<>();
@@ -32,7 +33,7 @@ public record InputFiles(List<String> jsonLines, List<String> parquet) {
         FileSystem fs = p.getFileSystem(conf);
         FileStatus[] matched = fs.globStatus(p);
         if (matched == null || matched.length == 0) {
-          throw new IllegalArgumentException("input " + loc + " does not exist or matches no file");
+          throw new ConfigError("data.input: " + loc + " does not exist or matches no file");
         }
         List<FileStatus> files = new ArrayList<>();
         for (FileStatus s : matched) {
@@ -53,7 +54,7 @@ public record InputFiles(List<String> jsonLines, List<String> parquet) {
     json.sort(null);
     pq.sort(null);
     if (json.isEmpty() && pq.isEmpty()) {
-      throw new IllegalArgumentException("input " + location + " holds no data files");
+      throw new ConfigError("data.input: " + location + " holds no data files");
     }
     return new InputFiles(List.copyOf(json), List.copyOf(pq));
   }

@@ -1,6 +1,8 @@
 package io.dualign.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
@@ -23,52 +25,77 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * A {@code ParsedInput} is the validated form of one {@code data.input}: every input row parsed
- * once in the executors into a pair, a prompt or a quarantined row (plus one summary row per JSON
- * file), persisted, with the driver-side counts. It writes the {@code pairs}, {@code prompts} and
- * {@code quarantine} tables. Call {@link #close()} to release the cached rows.
+ * in the executors into a pair, a prompt or a quarantined row (plus one summary row per JSON
+ * file), with the driver-side counts from one aggregation. It writes the {@code pairs},
+ * {@code prompts} and {@code quarantine} tables; each write re-reads and re-parses the input
+ * (parsing is deterministic and cheaper than caching the parsed rows).
  */
 public final class ParsedInput implements AutoCloseable {
   private final Dataset<Row> parsed;
-  private final Map<String, Long> kinds;
-  private final Map<String, Long> reasons;
-  private final Map<String, QuarantineExample> examples;
-  private final Map<String, Map<String, Object>> files;
+  private Map<String, Long> kinds;
+  private Map<String, Long> reasons;
+  private Map<String, QuarantineExample> examples;
+  private Map<String, Map<String, Object>> files;
 
   /** One quarantined row shown as the example of its reason. */
   public record QuarantineExample(String source, long line, String reason, String raw) {}
 
   private ParsedInput(Dataset<Row> parsed) {
     this.parsed = parsed;
-    this.kinds = new TreeMap<>();
-    for (Row r : parsed.groupBy("kind").count().collectAsList()) {
-      kinds.put(r.getString(0), r.getLong(1));
-    }
-    this.reasons = new TreeMap<>();
-    this.examples = new TreeMap<>();
-    Dataset<Row> bad = parsed.filter(col("kind").equalTo("bad"))
-        .withColumn("code", substring_index(col("reason"), ":", 1));
+  }
+
+  /**
+   * Counts the rows per kind and reason, with one example per reason and the file summaries, in
+   * one aggregation pass over the input. {@link #writePairs} gets the same counts from its own
+   * pass; this is for callers that do not write.
+   */
+  public ParsedInput summarise() {
+    Map<String, Long> k = new TreeMap<>();
+    Map<String, Long> rs = new TreeMap<>();
+    Map<String, QuarantineExample> ex = new TreeMap<>();
+    Map<String, Map<String, Object>> fs = new TreeMap<>();
+    Column key = when(col("kind").equalTo("bad"), substring_index(col("reason"), ":", 1))
+        .when(col("kind").equalTo("file"), col("source_file"))
+        .otherwise(lit(""));
     Column firstByPlace = min_by(struct(col("source_file"), col("source_line"), col("reason"),
         col("raw")), struct(col("source_file"), col("source_line")));
-    for (Row r : bad.groupBy("code").agg(count(lit(1)), firstByPlace).collectAsList()) {
-      reasons.put(r.getString(0), r.getLong(1));
-      Row ex = r.getStruct(2);
-      examples.put(r.getString(0), new QuarantineExample(ex.getString(0), ex.getLong(1),
-          ex.getString(2), ex.getString(3)));
+    for (Row r : parsed.groupBy(col("kind"), key.as("key"))
+        .agg(count(lit(1)), firstByPlace).collectAsList()) {
+      String kind = r.getString(0);
+      Row first = r.getStruct(3);
+      if (kind.equals("bad")) {
+        rs.put(r.getString(1), r.getLong(2));
+        ex.put(r.getString(1), new QuarantineExample(first.getString(0), first.getLong(1),
+            first.getString(2), first.getString(3)));
+      } else if (kind.equals("file")) {
+        fs.put(r.getString(1), fileSummary(first.getLong(1), first.getString(3)));
+      }
+      k.merge(kind, r.getLong(2), Long::sum);
     }
-    this.files = new TreeMap<>();
-    for (Row r : parsed.filter(col("kind").equalTo("file"))
-        .select("source_file", "source_line", "raw").collectAsList()) {
-      Map<String, Object> f = new LinkedHashMap<>();
-      f.put("lines", r.getLong(1));
-      f.put("sha256", r.getString(2));
-      files.put(r.getString(0), f);
+    this.kinds = k;
+    this.reasons = rs;
+    this.examples = ex;
+    this.files = fs;
+    return this;
+  }
+
+  private static Map<String, Object> fileSummary(long lines, String sha256) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("lines", lines);
+    f.put("sha256", sha256);
+    return f;
+  }
+
+  private void ensureSummarised() {
+    if (kinds == null) {
+      summarise();
     }
   }
 
@@ -110,7 +137,7 @@ public final class ParsedInput implements AutoCloseable {
     for (int i = 1; i < parts.size(); i++) {
       all = all.unionByName(parts.get(i));
     }
-    return new ParsedInput(all.persist(StorageLevel.MEMORY_AND_DISK()));
+    return new ParsedInput(all);
   }
 
   /** Rows read: pairs, prompts and quarantined rows (file summaries and blank lines excluded). */
@@ -119,15 +146,18 @@ public final class ParsedInput implements AutoCloseable {
   }
 
   public long pairs() {
+    ensureSummarised();
     return kinds.getOrDefault("pair", 0L);
   }
 
   /** Rows of prompt-set files (prompts that come without pairs). */
   public long promptRows() {
+    ensureSummarised();
     return kinds.getOrDefault("prompt", 0L);
   }
 
   public long quarantined() {
+    ensureSummarised();
     return kinds.getOrDefault("bad", 0L);
   }
 
@@ -139,16 +169,32 @@ public final class ParsedInput implements AutoCloseable {
 
   /** Quarantined rows per reason code, sorted by code. */
   public Map<String, Long> reasons() {
+    ensureSummarised();
     return reasons;
   }
 
   /** The first quarantined row (by file and line) of each reason code. */
   public Map<String, QuarantineExample> examples() {
+    ensureSummarised();
+    if (examples == null) {
+      examples = new TreeMap<>();
+      if (quarantined() > 0) {
+        Column first = min_by(struct(col("source_file"), col("source_line"), col("reason"),
+            col("raw")), struct(col("source_file"), col("source_line")));
+        for (Row r : parsed.filter(col("kind").equalTo("bad"))
+            .groupBy(substring_index(col("reason"), ":", 1)).agg(first).collectAsList()) {
+          Row e = r.getStruct(1);
+          examples.put(r.getString(0), new QuarantineExample(e.getString(0), e.getLong(1),
+              e.getString(2), e.getString(3)));
+        }
+      }
+    }
     return examples;
   }
 
   /** Per JSON-lines file: lines read and the sha256 of its bytes. */
   public Map<String, Map<String, Object>> files() {
+    ensureSummarised();
     return files;
   }
 
@@ -181,25 +227,70 @@ public final class ParsedInput implements AutoCloseable {
     return java.util.Arrays.stream(schema.fieldNames()).map(n -> col(n)).toArray(Column[]::new);
   }
 
-  /** Writes the quarantine table as parquet under {@code dir/quarantine}. */
+  /**
+   * Writes the quarantine table as parquet under {@code dir/quarantine} (one file; an empty table
+   * when nothing was quarantined).
+   */
   public void writeQuarantine(String dir) {
-    SparkSession spark = parsed.sparkSession();
-    spark.createDataFrame(quarantineTable().rdd(), DataTables.QUARANTINE_SCHEMA)
-        .coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(dir + "/" + DataTables.QUARANTINE);
+    Dataset<Row> q = quarantined() == 0
+        ? parsed.sparkSession().createDataFrame(List.of(), DataTables.QUARANTINE_SCHEMA)
+        : quarantineTable().coalesce(1);
+    q.write().mode(SaveMode.ErrorIfExists).parquet(dir + "/" + DataTables.QUARANTINE);
   }
 
-  /** Writes the pairs table under {@code dir/pairs}. */
+  /**
+   * Writes the pairs table under {@code dir/pairs}, counting every kind of row, every reason and
+   * the file summaries in the same pass (a Spark {@link Observation} of the write, which counts
+   * each successful task once). Examples of reasons are found on demand by {@link #examples()}.
+   */
   public void writePairs(String dir) {
-    SparkSession spark = parsed.sparkSession();
-    spark.createDataFrame(pairsTable().rdd(), DataTables.PAIRS_SCHEMA)
+    List<Column> metrics = new ArrayList<>();
+    metrics.add(count_if(col("kind").equalTo("prompt")).as("prompt"));
+    metrics.add(count_if(col("kind").equalTo("bad")).as("bad"));
+    for (RejectReason r : RejectReason.values()) {
+      metrics.add(count_if(col("kind").equalTo("bad").and(col("reason").startsWith(r.code() + ":")))
+          .as("reason:" + r.code()));
+    }
+    metrics.add(collect_list(when(col("kind").equalTo("file"),
+        struct(col("source_file"), col("source_line"), col("raw")))).as("files"));
+    Observation obs = new Observation("prepare");
+    parsed.observe(obs, count_if(col("kind").equalTo("pair")).as("pair"),
+            metrics.toArray(new Column[0]))
+        .filter(col("kind").equalTo("pair")).select(columns(DataTables.PAIRS_SCHEMA))
         .write().mode(SaveMode.ErrorIfExists).parquet(dir + "/" + DataTables.PAIRS);
+    Row m;
+    try {
+      m = obs.getRow();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("no row counts observed while writing " + dir, e);
+    }
+    Map<String, Long> k = new TreeMap<>();
+    Map<String, Long> rs = new TreeMap<>();
+    for (String kind : List.of("pair", "prompt", "bad")) {
+      long n = m.getLong(m.fieldIndex(kind));
+      if (n > 0) {
+        k.put(kind, n);
+      }
+    }
+    for (RejectReason r : RejectReason.values()) {
+      long n = m.getLong(m.fieldIndex("reason:" + r.code()));
+      if (n > 0) {
+        rs.put(r.code(), n);
+      }
+    }
+    Map<String, Map<String, Object>> fs = new TreeMap<>();
+    for (Row f : m.<Row>getList(m.fieldIndex("files"))) {
+      fs.put(f.getString(0), fileSummary(f.getLong(1), f.getString(2)));
+    }
+    this.kinds = k;
+    this.reasons = rs;
+    this.files = fs;
+    this.examples = null;
   }
 
   /** Writes the prompts table under {@code dir/prompts}. */
   public void writePrompts(String dir) {
-    SparkSession spark = parsed.sparkSession();
-    spark.createDataFrame(promptsTable().rdd(), DataTables.PROMPTS_SCHEMA)
-        .write().mode(SaveMode.ErrorIfExists).parquet(dir + "/" + DataTables.PROMPTS);
+    promptsTable().write().mode(SaveMode.ErrorIfExists).parquet(dir + "/" + DataTables.PROMPTS);
   }
 
   /** Summary figures of a pairs table: per split, per source and the label mix. */
@@ -248,8 +339,8 @@ public final class ParsedInput implements AutoCloseable {
     return r.isNullAt(i) ? 0 : r.getLong(i);
   }
 
+  /** Nothing is cached; kept so callers can scope a parse with try-with-resources. */
   @Override
   public void close() {
-    parsed.unpersist();
   }
 }
