@@ -72,6 +72,15 @@ class ParsedInputTest {
     assertEquals(0, y.except(x).count(), "rows only in the second table");
   }
 
+  /** Column names with their types (parquet reads every column as nullable). */
+  private static List<String> names(org.apache.spark.sql.types.StructType schema) {
+    List<String> n = new ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : schema.fields()) {
+      n.add(f.name() + ":" + f.dataType().simpleString());
+    }
+    return n;
+  }
+
   @Test
   void theRealSampleParsesWithoutQuarantineAndMatchesItsReadme() {
     try (ParsedInput p = parse(sample().toString())) {
@@ -155,7 +164,7 @@ class ParsedInputTest {
     Files.write(dir.resolve("part-c.jsonl"), lines.subList(2 * third, lines.size()));
     Files.writeString(dir.resolve("notes.txt.bak"), "not data");
     try (ParsedInput full = parse(sample().toString());
-        ParsedInput p = parse(dir + "/part-*.jsonl*")) {
+        ParsedInput p = parse("file://" + dir + "/part-*.jsonl*")) {
       assertEquals(0, p.quarantined());
       assertEquals(3, p.files().size());
       assertSameRows(full.pairsTable(), p.pairsTable(), COMMON);
@@ -298,6 +307,23 @@ class ParsedInputTest {
       assertTrue(huge.getString(3).endsWith("characters]"));
       assertTrue(huge.getString(2).contains("bytes, more than data.maxLineBytes = 262144"),
           huge.getString(2));
+
+      // writing counts the same rows in its own pass (an observation of the write)
+      try (ParsedInput w = parse(file.toString())) {
+        String out = tmp.resolve("out").toString();
+        w.writePairs(out);
+        w.writeQuarantine(out);
+        assertEquals(p.reasons(), w.reasons());
+        assertEquals(p.pairs(), w.pairs());
+        assertEquals(p.quarantined(), w.quarantined());
+        assertEquals(p.files(), w.files());
+        assertEquals(17L, w.files().values().iterator().next().get("lines"));
+        assertEquals(p.examples(), w.examples());
+        assertEquals(4, spark.read().schema(DataTables.PAIRS_SCHEMA).parquet(out + "/pairs").count());
+        Dataset<Row> q = spark.read().parquet(out + "/quarantine");
+        assertEquals(12, q.count());
+        assertSameRows(q, p.quarantineTable(), "source", "line", "reason", "raw");
+      }
     }
   }
 
@@ -348,8 +374,20 @@ class ParsedInputTest {
       assertSameRows(a.pairsTable(), b.pairsTable(), DataTables.PAIRS_SCHEMA.fieldNames());
       assertEquals(0, a.pairsTable().groupBy("prompt_id").agg(countDistinct("split").as("n"))
           .filter(col("n").gt(1)).count());
-      assertEquals(21, a.promptsTable().select("category").distinct().count() + 1,
-          "19 harm categories + Benign (+1 for the arithmetic)");
+      assertEquals(20, a.promptsTable().select("category").distinct().count(),
+          "19 harm categories + Benign");
+      // the written tables carry exactly the contract's column names and types
+      String out = tmp.resolve("synthetic").toString();
+      a.writePairs(out);
+      a.writePrompts(out);
+      a.writeQuarantine(out);
+      assertEquals(names(DataTables.PAIRS_SCHEMA), names(spark.read().parquet(out + "/pairs").schema()));
+      assertEquals(names(DataTables.PROMPTS_SCHEMA),
+          names(spark.read().parquet(out + "/prompts").schema()));
+      assertEquals(names(DataTables.QUARANTINE_SCHEMA),
+          names(spark.read().parquet(out + "/quarantine").schema()));
+      assertEquals(0, spark.read().parquet(out + "/quarantine").count());
+      assertEquals(a.promptsTable().count(), spark.read().parquet(out + "/prompts").count());
     }
   }
 }
