@@ -20,7 +20,9 @@ import org.apache.spark.sql.Row;
  * {@code JsonLinesReadFn} reads one JSON-lines file (plain, or compressed with any Hadoop codec
  * named by its extension, e.g. {@code .gz}) in an executor and yields one parsed row per non-blank
  * line with its 1-based line number, then a file summary row (lines, sha256 of the file's bytes).
- * Lines longer than {@code data.maxLineBytes} are read only up to the limit and quarantined.
+ * Lines longer than {@code data.maxLineBytes} are read only up to the limit and quarantined; a
+ * file that breaks off (e.g. a truncated gzip stream) keeps the rows read so far and quarantines the
+ * rest as one {@code unreadable} row.
  */
 public final class JsonLinesReadFn implements FlatMapFunction<String, Row> {
   private static final long serialVersionUID = 1L;
@@ -82,7 +84,15 @@ public final class JsonLinesReadFn implements FlatMapFunction<String, Row> {
       }
       try {
         while (!eof) {
-          Row r = readOne();
+          Row r;
+          try {
+            r = readOne();
+          } catch (IOException e) {
+            // a damaged file (e.g. a truncated gzip stream): quarantine the rest, keep what was read
+            eof = true;
+            r = RowParser.badRow(file, lineNo + 1, RejectReason.UNREADABLE.code()
+                + ": cannot read the file after line " + lineNo + " (" + e + ")", "");
+          }
           if (r != null) {
             next = r;
             return true;

@@ -18,7 +18,9 @@ public enum RejectReason {
   SAFETY_MISMATCH("safety_mismatch"),
   SHA256_MISMATCH("sha256_mismatch"),
   TOO_LONG("too_long"),
-  BAD_DIALOGUE("bad_dialogue");
+  BAD_DIALOGUE("bad_dialogue"),
+  /** The rest of a file could not be read (e.g. a truncated gzip stream); one row for the rest. */
+  UNREADABLE("unreadable");
 
   private final String code;
 

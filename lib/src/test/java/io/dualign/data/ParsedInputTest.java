@@ -328,6 +328,27 @@ class ParsedInputTest {
   }
 
   @Test
+  void aTruncatedGzipFileKeepsItsRowsAndQuarantinesTheRest() throws IOException {
+    SyntheticGenerator gen = new SyntheticGenerator(0.3, 0.1, 0.03, 2);
+    ByteArrayOutputStream whole = new ByteArrayOutputStream();
+    try (OutputStream gz = new GZIPOutputStream(whole)) {
+      for (int i = 0; i < 400; i++) {
+        gz.write((gen.jsonLine(i) + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    byte[] all = whole.toByteArray();
+    Path file = tmp.resolve("cut.jsonl.gz");
+    Files.write(file, java.util.Arrays.copyOf(all, all.length / 2));
+    try (ParsedInput p = parse(file.toString())) {
+      assertEquals(1, p.quarantined());
+      assertEquals(Map.of("unreadable", 1L), p.reasons());
+      long kept = p.pairs();
+      assertTrue(kept > 50 && kept < 400, "rows before the cut are kept: " + kept);
+      assertEquals(kept + 1, p.examples().get("unreadable").line());
+    }
+  }
+
+  @Test
   void hhRlhfDialoguesAndPromptSetsAreRead() throws IOException {
     Path hh = Files.createDirectories(tmp.resolve("hh"));
     ObjectNode a = M.createObjectNode();
