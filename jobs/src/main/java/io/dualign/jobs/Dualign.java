@@ -48,6 +48,10 @@ public final class Dualign implements Runnable {
     CommandLine cl = new CommandLine(new Dualign());
     cl.addSubcommand("doctor", new DoctorCommand());
     for (Stage stage : Stage.values()) {
+      if (stage == Stage.PREPARE) {
+        cl.addSubcommand(stage.cliName(), new PrepareCommand());
+        continue;
+      }
       CommandLine sub = new CommandLine(new StageCommand(stage));
       sub.getCommandSpec().usageMessage().description(stage.description());
       cl.addSubcommand(stage.cliName(), sub);

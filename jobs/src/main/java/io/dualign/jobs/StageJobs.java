@@ -15,6 +15,7 @@ public final class StageJobs {
   private static final Map<Stage, String> BUILT_BY = new EnumMap<>(Stage.class);
 
   static {
+    BUILT.put(Stage.PREPARE, new PrepareJob(new java.io.PrintWriter(System.out, true)));
     BUILT_BY.put(Stage.PREPARE, "issue #3 (B: data)");
     BUILT_BY.put(Stage.SFT, "issue #4 (C: models)");
     BUILT_BY.put(Stage.TRAIN_REWARD, "issue #4 (C: models)");

@@ -22,6 +22,7 @@ public final class DualignConfig implements Serializable {
   private final Map<String, Object> values;
   private final RunSettings run;
   private final RuntimeSettings runtime;
+  private final DataSettings data;
   private final DualSettings dual;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
@@ -33,6 +34,7 @@ public final class DualignConfig implements Serializable {
     this.values = Collections.unmodifiableMap(v);
     this.run = RunSettings.from(resolved);
     this.runtime = RuntimeSettings.from(resolved);
+    this.data = DataSettings.from(resolved);
     this.dual = DualSettings.from(resolved);
   }
 
@@ -46,6 +48,10 @@ public final class DualignConfig implements Serializable {
 
   public RuntimeSettings runtime() {
     return runtime;
+  }
+
+  public DataSettings data() {
+    return data;
   }
 
   public DualSettings dual() {

@@ -1,0 +1,22 @@
+package io.dualign.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dualign.config.DataSettings;
+
+/**
+ * A {@code PromptRecord} is one row of a prompt set (jsonl with {@code prompt} and optional
+ * {@code category}, e.g. safe-rlhf's evaluation prompts).
+ */
+public record PromptRecord(String prompt, String category) {
+  public static final String SOURCE = "prompts";
+
+  /** Parses one prompt-set row. */
+  public static PromptRecord parse(JsonNode row, DataSettings limits) throws BadRowException {
+    return new PromptRecord(JsonFields.text(row, "prompt", limits.maxPromptChars()),
+        JsonFields.optionalText(row, "category"));
+  }
+
+  public String promptId() {
+    return Hashes.promptId(prompt);
+  }
+}
