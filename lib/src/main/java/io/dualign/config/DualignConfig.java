@@ -22,6 +22,8 @@ public final class DualignConfig implements Serializable {
   private final Map<String, Object> values;
   private final RunSettings run;
   private final RuntimeSettings runtime;
+  private final ModelSettings model;
+  private final TrainSettings train;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -32,6 +34,8 @@ public final class DualignConfig implements Serializable {
     this.values = Collections.unmodifiableMap(v);
     this.run = RunSettings.from(resolved);
     this.runtime = RuntimeSettings.from(resolved);
+    this.model = ModelSettings.from(resolved);
+    this.train = TrainSettings.from(resolved);
   }
 
   public String profile() {
@@ -44,6 +48,14 @@ public final class DualignConfig implements Serializable {
 
   public RuntimeSettings runtime() {
     return runtime;
+  }
+
+  public ModelSettings model() {
+    return model;
+  }
+
+  public TrainSettings train() {
+    return train;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
