@@ -1,11 +1,16 @@
 package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench <what>}: benchmarks that print their figures and end with one line
@@ -16,7 +21,6 @@ import picocli.CommandLine.Parameters;
 final class BenchCommand implements Callable<Integer> {
   private static final Map<String, String> BUILT_BY = Map.of(
       "data", "issue #3 (B: data)",
-      "model", "issue #4 (C: models)",
       "rollout", "issue #5 (D: distributed rollout and scoring)");
 
   @Parameters(index = "0", paramLabel = "WHAT", description = "One of: data, model, rollout.")
@@ -24,9 +28,40 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin CommonOptions options;
 
+  @Option(names = "--new-tokens", defaultValue = "256",
+      description = "bench model: tokens generated per row. Default: ${DEFAULT-VALUE}")
+  int newTokens;
+
+  @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
+      description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
+  int[] batches;
+
+  @Option(names = "--train-steps", defaultValue = "5",
+      description = "bench model: timed training steps. Default: ${DEFAULT-VALUE}")
+  int trainSteps;
+
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
-    options.loadConfig();
+    DualignConfig config = options.loadConfig();
+    if ("model".equals(what)) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("PyTorch intra-op threads: " + io.dualign.model.EngineThreads.apply(
+          config.runtime().djlThreadsPerTask()) + " (runtime.djlThreadsPerTask)");
+      Map<String, Object> r = new ModelBench(config.model(), config.train(), out)
+          .run(newTokens, batches, trainSteps);
+      StringBuilder sb = new StringBuilder("RESULT");
+      for (Map.Entry<String, Object> e : r.entrySet()) {
+        Object v = e.getValue();
+        sb.append(' ').append(e.getKey()).append('=').append(v instanceof Double d
+            ? String.format(java.util.Locale.ROOT, "%.3f", d) : v);
+      }
+      sb.append(" new_tokens=").append(newTokens).append(" profile=").append(config.profile());
+      out.println(sb);
+      out.flush();
+      return Dualign.OK;
+    }
     String issue = BUILT_BY.get(what);
     if (issue == null) {
       throw new ConfigError("bench " + what + " is not allowed: expected one of data, model, rollout");

@@ -4,6 +4,7 @@ import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.ModelSettings;
 import io.dualign.config.TrainSettings;
+import io.dualign.model.EngineThreads;
 import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
@@ -57,7 +58,7 @@ final class TrainModelJob implements StageJob {
       sftDir = new Path(dir.path(Stage.SFT.cliName()), MODEL).toString();
     }
     TrainFn fn = new TrainFn(stage, cfg.model(), cfg.train(), cfg.run().seed(), sftDir,
-        out.uri(MODEL));
+        out.uri(MODEL), cfg.runtime().djlThreadsPerTask());
     List<String> results = PreparedPairs.read(ctx.spark(), dir, stage).coalesce(1)
         .mapPartitions(fn, Encoders.STRING()).collectAsList();
     if (results.size() != 1) {
@@ -80,9 +81,11 @@ final class TrainModelJob implements StageJob {
     private final long seed;
     private final String sftDir;
     private final String modelDir;
+    private final int threads;
 
     TrainFn(Stage stage, ModelSettings model, TrainSettings train, long seed, String sftDir,
-        String modelDir) {
+        String modelDir, int threads) {
+      this.threads = threads;
       this.stage = stage;
       this.model = model;
       this.train = train;
@@ -93,6 +96,7 @@ final class TrainModelJob implements StageJob {
 
     @Override
     public Iterator<String> call(Iterator<Row> rows) throws Exception {
+      EngineThreads.apply(threads);
       List<PairRow> pairs = new ArrayList<>();
       while (rows.hasNext()) {
         pairs.add(PreparedPairs.toPair(rows.next()));
