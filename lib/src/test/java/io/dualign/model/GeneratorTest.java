@@ -90,4 +90,30 @@ class GeneratorTest {
     assertEquals(2000, topP[1]);
     assertEquals(1, Sampler.sample(logits, 0, 5, SamplingParams.greedy(1), rng));
   }
+
+  @Test
+  void engineSortedSamplingDrawsWhatJavaSamplingDraws() {
+    java.util.Random r = new java.util.Random(5);
+    float[] logits = new float[4 * 50];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) (r.nextGaussian() * 2);
+    }
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ai.djl.ndarray.NDArray x = m.create(logits, new ai.djl.ndarray.types.Shape(4, 50));
+      for (SamplingParams p : List.of(new SamplingParams(0.7, 0.9, 0, 1, List.of()),
+          new SamplingParams(1.3, 1.0, 10, 1, List.of()))) {
+        ai.djl.ndarray.NDArray idx = x.argSort(1, false);
+        long[] order = idx.toLongArray();
+        float[] probs = x.div(p.temperature()).softmax(1).gather(idx, 1).toFloatArray();
+        for (int row = 0; row < 4; row++) {
+          java.util.SplittableRandom a = new java.util.SplittableRandom(row);
+          java.util.SplittableRandom b = new java.util.SplittableRandom(row);
+          for (int draw = 0; draw < 200; draw++) {
+            assertEquals(Sampler.sample(logits, row * 50, 50, p, a),
+                Sampler.sampleSorted(probs, order, row * 50, 50, p, b), "row " + row);
+          }
+        }
+      }
+    }
+  }
 }
