@@ -58,6 +58,7 @@ class RealSampleTrainingTest {
       corpus.add(r.response0());
       corpus.add(r.response1());
     }
+    corpus.add(ChatTemplate.SAFE_RLHF.template());
     Path tokFile = tmp.resolve("tokenizer.json");
     new BpeTrainer(1024).train(corpus).write(tokFile);
     try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
