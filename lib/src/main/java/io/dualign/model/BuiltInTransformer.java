@@ -139,8 +139,8 @@ public final class BuiltInTransformer implements CausalLm, ScoreModel, AutoClose
   }
 
   @Override
-  public KvCache newCache(NDManager owner) {
-    return new KvCache(owner, arch.layers());
+  public KvCache newCache(NDManager owner, int capacity) {
+    return new KvCache(owner, arch.layers(), capacity);
   }
 
   @Override

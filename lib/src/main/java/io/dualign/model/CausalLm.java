@@ -21,8 +21,8 @@ public interface CausalLm extends TrainableModel {
     return false;
   }
 
-  /** A new, empty cache owned by {@code owner}'s manager lifetime. */
-  default KvCache newCache(ai.djl.ndarray.NDManager owner) {
+  /** A new, empty cache for up to {@code capacity} tokens, living as long as {@code owner}. */
+  default KvCache newCache(ai.djl.ndarray.NDManager owner, int capacity) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no KV cache");
   }
 

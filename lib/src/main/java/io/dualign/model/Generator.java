@@ -79,7 +79,7 @@ public final class Generator {
     int vocab = lm.vocabSize();
     int live = b;
     try (NDManager gen = lm.manager().newSubManager()) {
-      KvCache cache = useCache ? lm.newCache(gen) : null;
+      KvCache cache = useCache ? lm.newCache(gen, total) : null;
       for (int step = 0; step < p.maxNewTokens() && live > 0; step++) {
         int len = promptLen + step;
         float[] logits;

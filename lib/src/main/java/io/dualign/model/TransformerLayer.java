@@ -56,11 +56,9 @@ final class TransformerLayer extends AbstractBlock {
     NDArray k = parts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
     NDArray v = parts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
     if (cache != null) {
-      if (cache.keys(layer) != null) {
-        k = cache.keys(layer).concat(k, 2);
-        v = cache.values(layer).concat(v, 2);
-      }
-      cache.put(layer, k, v);
+      NDArray[] kv = cache.append(layer, k, v);
+      k = kv[0];
+      v = kv[1];
     }
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd)).addi(bias);
     NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);

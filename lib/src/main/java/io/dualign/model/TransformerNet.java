@@ -98,6 +98,9 @@ public final class TransformerNet extends AbstractBlock {
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(ps, x, bias, cache, i, training);
     }
+    if (cache != null) {
+      cache.advance(t);
+    }
     NDArray h = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
     NDArray out = head.forward(ps, new NDList(h), training).singletonOrThrow();
     return arch.head() == ModelArchitecture.Head.SCORE ? out.squeeze(2) : out;

@@ -30,7 +30,7 @@ class KvCacheTest {
       }
       float[] full = lm.logits(m.create(ids, new Shape(b, t)), m.create(mask, new Shape(b, t)),
           false).toFloatArray();
-      KvCache cache = lm.newCache(m);
+      KvCache cache = lm.newCache(m, t);
       float[] cached = new float[b * t * 64];
       for (int len = prefill; len <= t; len++) {
         int from = len == prefill ? 0 : len - 1;
