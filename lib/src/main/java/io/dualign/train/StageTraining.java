@@ -69,14 +69,15 @@ public final class StageTraining {
     if (train.isEmpty()) {
       throw new IllegalArgumentException("sft: no pairs with split 'train' among " + rows.size());
     }
+    // Prompts as the model sees them (templated), so the template's text gets merged too.
+    ChatTemplate template = new ChatTemplate(ms.chatTemplate());
     Set<String> texts = new LinkedHashSet<>();
     for (PairRow r : train) {
-      texts.add(r.prompt());
+      texts.add(template.format(r.prompt()));
       texts.add(r.response0());
       texts.add(r.response1());
     }
     List<String> corpus = new ArrayList<>(texts);
-    corpus.add(ms.chatTemplate());
     java.nio.file.Path tokFile = Files.createTempFile("dualign-sft-tokenizer-", ".json");
     try {
       BpeTrainer.Vocabulary vocab = new BpeTrainer(ms.vocabSize()).train(corpus);

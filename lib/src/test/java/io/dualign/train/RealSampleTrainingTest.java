@@ -54,11 +54,10 @@ class RealSampleTrainingTest {
     }
     List<String> corpus = new ArrayList<>();
     for (PairRow r : rows.subList(0, 300)) {
-      corpus.add(r.prompt());
+      corpus.add(ChatTemplate.SAFE_RLHF.format(r.prompt()));
       corpus.add(r.response0());
       corpus.add(r.response1());
     }
-    corpus.add(ChatTemplate.SAFE_RLHF.template());
     Path tokFile = tmp.resolve("tokenizer.json");
     new BpeTrainer(1024).train(corpus).write(tokFile);
     try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
