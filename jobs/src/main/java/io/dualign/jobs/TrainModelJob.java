@@ -29,7 +29,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * A {@code TrainModelJob} is one of the stages sft, train-reward and train-cost: the prepared
- * pairs go to one Spark task (a GPU executor's, when there is one), which trains the model and
+ * pairs go to one Spark task (on the CPU for now: GPU placement comes with the executor model
+ * cache of issue #5), which trains the model and
  * writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
  */
 final class TrainModelJob implements StageJob {

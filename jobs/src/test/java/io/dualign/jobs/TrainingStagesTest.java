@@ -116,6 +116,7 @@ class TrainingStagesTest {
 
       Map<String, Object> cost = StageRunner.run(ctx, Stage.TRAIN_COST,
           StageJobs.job(Stage.TRAIN_COST).orElseThrow()).marker();
+      System.out.println("sft: " + sft + "\ntrain-reward: " + reward + "\ntrain-cost: " + cost);
       double sign = ((Number) cost.get("heldout_sign_accuracy")).doubleValue();
       assertTrue(sign >= 0.9, "cost sign accuracy " + sign + ": " + cost);
 
