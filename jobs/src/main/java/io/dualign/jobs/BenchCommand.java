@@ -1,6 +1,8 @@
 package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +20,6 @@ import picocli.CommandLine.Spec;
     description = "Benchmarks: data, model, rollout, dual. Prints figures and a final RESULT line.")
 final class BenchCommand implements Callable<Integer> {
   private static final Map<String, String> BUILT_BY = Map.of(
-      "model", "issue #4 (C: models)",
       "rollout", "issue #5 (D: distributed rollout and scoring)");
 
   @Spec CommandSpec spec;
@@ -29,24 +30,40 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin CommonOptions options;
 
-  @Option(names = "--rows", paramLabel = "N", description = "Benchmark size in rows "
-      + "(data: synthetic jsonl rows; default 1000000).")
+  @Option(names = "--rows", paramLabel = "N", description = "bench data: synthetic jsonl rows. "
+      + "Default: 1000000")
   Long rows;
+
+  @Option(names = "--new-tokens", defaultValue = "256",
+      description = "bench model: tokens generated per row. Default: ${DEFAULT-VALUE}")
+  int newTokens;
+
+  @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
+      description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
+  int[] batches;
+
+  @Option(names = "--train-steps", defaultValue = "5",
+      description = "bench model: timed training steps. Default: ${DEFAULT-VALUE}")
+  int trainSteps;
 
   @Override
   public Integer call() throws Exception {
-    io.dualign.config.DualignConfig config = options.loadConfig();
+    DualignConfig config = options.loadConfig();
+    PrintWriter out = spec.commandLine().getOut();
     switch (what) {
       case "data" -> {
         long n = rows == null ? 1_000_000L : rows;
         if (n < 1) {
           throw new ConfigError("--rows must be >= 1, was " + n);
         }
-        return DataBench.run(config, n, spec.commandLine().getOut());
+        return DataBench.run(config, n, out);
+      }
+      case "model" -> {
+        return modelBench(config, out);
       }
       case "dual" -> {
         try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {
-          return DualBench.run(config, ctx.spark(), spec.commandLine().getOut());
+          return DualBench.run(config, ctx.spark(), out);
         }
       }
       default -> {
@@ -58,5 +75,22 @@ final class BenchCommand implements Callable<Integer> {
         throw new ConfigError("bench " + what + " is not built yet (" + issue + ")");
       }
     }
+  }
+
+  private int modelBench(DualignConfig config, PrintWriter out) {
+    out.println("PyTorch intra-op threads: " + io.dualign.model.EngineThreads.apply(
+        config.runtime().djlThreadsPerTask()) + " (runtime.djlThreadsPerTask)");
+    Map<String, Object> r = new ModelBench(config.model(), config.train(), out)
+        .run(newTokens, batches, trainSteps);
+    StringBuilder sb = new StringBuilder("RESULT");
+    for (Map.Entry<String, Object> e : r.entrySet()) {
+      Object v = e.getValue();
+      sb.append(' ').append(e.getKey()).append('=').append(v instanceof Double d
+          ? String.format(java.util.Locale.ROOT, "%.3f", d) : v);
+    }
+    sb.append(" new_tokens=").append(newTokens).append(" profile=").append(config.profile());
+    out.println(sb);
+    out.flush();
+    return Dualign.OK;
   }
 }

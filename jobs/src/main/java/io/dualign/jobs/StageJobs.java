@@ -26,6 +26,9 @@ public final class StageJobs {
     BUILT_BY.put(Stage.ALIGN, "issue #6 (E: the dual machinery and CAID)");
     BUILT_BY.put(Stage.EVALUATE, "issue #7 (F: evaluation and report)");
     BUILT_BY.put(Stage.REPORT, "issue #7 (F: evaluation and report)");
+    BUILT.put(Stage.SFT, new TrainModelJob(Stage.SFT));
+    BUILT.put(Stage.TRAIN_REWARD, new TrainModelJob(Stage.TRAIN_REWARD));
+    BUILT.put(Stage.TRAIN_COST, new TrainModelJob(Stage.TRAIN_COST));
     BUILT.put(Stage.SOLVE_DUAL, new SolveDualJob());
   }
 

@@ -24,6 +24,8 @@ public final class DualignConfig implements Serializable {
   private final RuntimeSettings runtime;
   private final DataSettings data;
   private final DualSettings dual;
+  private final ModelSettings model;
+  private final TrainSettings train;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -36,6 +38,8 @@ public final class DualignConfig implements Serializable {
     this.runtime = RuntimeSettings.from(resolved);
     this.data = DataSettings.from(resolved);
     this.dual = DualSettings.from(resolved);
+    this.model = ModelSettings.from(resolved);
+    this.train = TrainSettings.from(resolved);
   }
 
   public String profile() {
@@ -56,6 +60,14 @@ public final class DualignConfig implements Serializable {
 
   public DualSettings dual() {
     return dual;
+  }
+
+  public ModelSettings model() {
+    return model;
+  }
+
+  public TrainSettings train() {
+    return train;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */

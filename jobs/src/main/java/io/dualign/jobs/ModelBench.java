@@ -1,0 +1,156 @@
+package io.dualign.jobs;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dualign.config.ModelSettings;
+import io.dualign.config.TrainSettings;
+import io.dualign.model.BuiltInTransformer;
+import io.dualign.model.Generator;
+import io.dualign.model.ModelArchitecture;
+import io.dualign.model.SamplingParams;
+import io.dualign.train.ModelTrainer;
+import io.dualign.train.OptimizerSettings;
+import io.dualign.train.SftExample;
+import io.dualign.train.SftObjective;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code ModelBench} measures the built-in models on this machine: the fp32 matmul rate first (the
+ * ceiling), then generation tokens/s per batch size with and without the KV cache, then training
+ * tokens/s, each with its achieved GFLOP/s as a share of the ceiling. FLOPs count the weight
+ * matmuls only (2 per multiply-add; training 3× a forward); attention is left out, so the shares
+ * are lower bounds.
+ */
+final class ModelBench {
+  private static final int PROMPT_TOKENS = 16;
+
+  private final ModelSettings ms;
+  private final TrainSettings ts;
+  private final PrintWriter out;
+
+  ModelBench(ModelSettings ms, TrainSettings ts, PrintWriter out) {
+    this.ms = ms;
+    this.ts = ts;
+    this.out = out;
+  }
+
+  Map<String, Object> run(int newTokens, int[] batches, int trainSteps) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    double ceiling = matmulGflops();
+    r.put("matmul_gflops", ceiling);
+    ModelArchitecture arch = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL,
+        ms.vocabSize(), Math.max(ms.contextLength(), PROMPT_TOKENS + newTokens), ms.dModel(),
+        ms.layers(), ms.heads(), ms.ffnHidden());
+    try (BuiltInTransformer lm = BuiltInTransformer.create(arch, 1, Device.cpu())) {
+      r.put("params", lm.parameterCount());
+      line("model %s, %,d parameters; %d-token prompts, %d new tokens (no EOS: every row runs to "
+          + "the end)", arch.describe(), lm.parameterCount(), PROMPT_TOKENS, newTokens);
+      double macs = arch.weightMacsPerToken();
+      Generator g = new Generator(lm, -1, 1, null);
+      Random rnd = new Random(3);
+      SamplingParams p = new SamplingParams(1.0, 0.9, 0, newTokens, List.of());
+      g.generate(prompts(2, rnd), new long[] {1, 2}, new SamplingParams(1, 0.9, 0, 8, List.of()),
+          true); // warm-up
+      for (int b : batches) {
+        for (boolean cache : new boolean[] {true, false}) {
+          long[] seeds = new long[b];
+          for (int i = 0; i < b; i++) {
+            seeds[i] = i;
+          }
+          List<long[]> pr = prompts(b, rnd);
+          long t0 = System.nanoTime();
+          g.generate(pr, seeds, p, cache);
+          double s = (System.nanoTime() - t0) / 1e9;
+          double tps = (double) b * newTokens / s;
+          double gflops = 2 * macs * b * (PROMPT_TOKENS + newTokens) / s / 1e9;
+          String key = "gen_b" + b + (cache ? "_cache" : "_nocache");
+          r.put(key + "_tps", tps);
+          if (cache) {
+            r.put(key + "_fraction", gflops / ceiling);
+          }
+          line("generate batch %3d %-8s %8.1f tokens/s  %6.2f s%s", b, cache ? "KV cache" : "no cache",
+              tps, s, cache ? String.format(Locale.ROOT, "  %.2f GFLOP/s = %.0f%% of the ceiling",
+                  gflops, 100 * gflops / ceiling) : "");
+        }
+        double speedup = (double) r.get("gen_b" + b + "_cache_tps")
+            / (double) r.get("gen_b" + b + "_nocache_tps");
+        r.put("kv_speedup_b" + b, speedup);
+        line("KV cache speed-up at batch %d: %.1fx", b, speedup);
+      }
+      // Training: next-token steps on random sequences of the configured batch size.
+      int len = Math.min(arch.contextLength(), ms.maxPromptTokens() + ms.maxResponseTokens()) / 2;
+      List<SftExample> batch = new ArrayList<>();
+      for (int i = 0; i < ts.batchSize(); i++) {
+        batch.add(new SftExample(randomIds(rnd, len / 2), randomIds(rnd, len - len / 2)));
+      }
+      SftObjective obj = new SftObjective(lm, 1);
+      ModelTrainer trainer = new ModelTrainer(lm, new OptimizerSettings(1e-4f, 0, trainSteps + 1,
+          0.01f, 1f));
+      long tokens = obj.tokens(batch);
+      trainer.step(m -> obj.loss(m, batch, true), tokens); // warm-up
+      long t0 = System.nanoTime();
+      for (int i = 0; i < trainSteps; i++) {
+        trainer.step(m -> obj.loss(m, batch, true), tokens);
+      }
+      double s = (System.nanoTime() - t0) / 1e9;
+      double tps = tokens * trainSteps / s;
+      double gflops = 6 * macs * tps / 1e9;
+      r.put("train_tps", tps);
+      r.put("train_fraction", gflops / ceiling);
+      line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.2f GFLOP/s = %.0f%% of the "
+          + "ceiling", ts.batchSize(), len, tps, s / trainSteps, gflops, 100 * gflops / ceiling);
+    }
+    return r;
+  }
+
+  private double matmulGflops() {
+    double best = 0;
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (int n : new int[] {512, 1024}) {
+        NDArray a = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+        NDArray b = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+        a.matMul(b).close();
+        int reps = n == 512 ? 20 : 5;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+          NDArray c = a.matMul(b);
+          c.getFloat(0, 0);
+          c.close();
+        }
+        double gflops = 2.0 * n * n * n * reps / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        line("matmul %dx%d fp32: %.1f GFLOP/s", n, n, gflops);
+        best = Math.max(best, gflops);
+      }
+    }
+    line("ceiling: %.1f GFLOP/s", best);
+    return best;
+  }
+
+  private List<long[]> prompts(int b, Random rnd) {
+    List<long[]> p = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      p.add(randomIds(rnd, PROMPT_TOKENS));
+    }
+    return p;
+  }
+
+  private long[] randomIds(Random rnd, int n) {
+    long[] ids = new long[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = 2 + rnd.nextInt(ms.vocabSize() - 2);
+    }
+    return ids;
+  }
+
+  private void line(String fmt, Object... args) {
+    out.println(String.format(Locale.ROOT, fmt, args));
+    out.flush();
+  }
+}

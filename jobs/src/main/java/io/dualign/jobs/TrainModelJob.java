@@ -1,0 +1,114 @@
+package io.dualign.jobs;
+
+import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import io.dualign.config.ModelSettings;
+import io.dualign.config.TrainSettings;
+import io.dualign.model.EngineThreads;
+import io.dualign.run.Json;
+import io.dualign.run.OutputState;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Stage;
+import io.dualign.train.PairRow;
+import io.dualign.train.ScoreObjective;
+import io.dualign.train.StageTraining;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+
+/**
+ * A {@code TrainModelJob} is one of the stages sft, train-reward and train-cost: the prepared
+ * pairs go to one Spark task (on the CPU for now: GPU placement comes with the executor model
+ * cache of issue #5), which trains the model and
+ * writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
+ */
+final class TrainModelJob implements StageJob {
+  /** The checkpoint folder under a training stage's output. */
+  static final String MODEL = "model";
+
+  private final Stage stage;
+
+  TrainModelJob(Stage stage) {
+    if (stage != Stage.SFT && stage != Stage.TRAIN_REWARD && stage != Stage.TRAIN_COST) {
+      throw new IllegalArgumentException("not a training stage: " + stage);
+    }
+    this.stage = stage;
+  }
+
+  @Override
+  public Map<String, Object> run(StageContext ctx, PendingOutput out) throws Exception {
+    DualignConfig cfg = ctx.config();
+    RunDirectory dir = ctx.runDir();
+    String sftDir = null;
+    if (stage != Stage.SFT) {
+      if (dir.state(Stage.SFT.cliName()) != OutputState.COMMITTED) {
+        throw new ConfigError("stage " + stage.cliName() + " starts from the sft model, which is "
+            + "not committed in " + dir.root() + "; run 'dualign sft' first");
+      }
+      sftDir = new Path(dir.path(Stage.SFT.cliName()), MODEL).toString();
+    }
+    TrainFn fn = new TrainFn(stage, cfg.model(), cfg.train(), cfg.run().seed(), sftDir,
+        out.uri(MODEL), cfg.runtime().djlThreadsPerTask());
+    List<String> results = PreparedPairs.read(ctx.spark(), dir, stage).coalesce(1)
+        .mapPartitions(fn, Encoders.STRING()).collectAsList();
+    if (results.size() != 1) {
+      throw new IllegalStateException(stage.cliName() + ": expected one training task, got "
+          + results.size());
+    }
+    Map<String, Object> summary = new LinkedHashMap<>(
+        Json.readMap(results.get(0).getBytes(StandardCharsets.UTF_8)));
+    summary.put("trained_in", "one Spark task");
+    summary.put("checkpoint", MODEL);
+    return summary;
+  }
+
+  /** The one training task: all pairs in, the summary as JSON out. */
+  static final class TrainFn implements MapPartitionsFunction<Row, String> {
+    private static final long serialVersionUID = 1L;
+    private final Stage stage;
+    private final ModelSettings model;
+    private final TrainSettings train;
+    private final long seed;
+    private final String sftDir;
+    private final String modelDir;
+    private final int threads;
+
+    TrainFn(Stage stage, ModelSettings model, TrainSettings train, long seed, String sftDir,
+        String modelDir, int threads) {
+      this.threads = threads;
+      this.stage = stage;
+      this.model = model;
+      this.train = train;
+      this.seed = seed;
+      this.sftDir = sftDir;
+      this.modelDir = modelDir;
+    }
+
+    @Override
+    public Iterator<String> call(Iterator<Row> rows) throws Exception {
+      EngineThreads.apply(threads);
+      List<PairRow> pairs = new ArrayList<>();
+      while (rows.hasNext()) {
+        pairs.add(PreparedPairs.toPair(rows.next()));
+      }
+      Path out = new Path(modelDir);
+      FileSystem fs = FileSystem.get(URI.create(modelDir), new Configuration());
+      Map<String, Object> s = stage == Stage.SFT
+          ? StageTraining.sft(pairs, model, train, seed, fs, out)
+          : StageTraining.scoreModel(stage == Stage.TRAIN_REWARD ? ScoreObjective.Kind.REWARD
+              : ScoreObjective.Kind.COST, pairs, model, train, seed, fs, new Path(sftDir), out);
+      return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.dualign.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A {@code ModelArchitecture} is the shape of a built-in decoder-only transformer: vocabulary,
+ * context length, width, depth, heads and feed-forward width, plus the head on top (a language
+ * model head or a scalar score head). Two checkpoints are interchangeable exactly when their
+ * architectures are equal.
+ */
+public record ModelArchitecture(Head head, int vocabSize, int contextLength, int dModel,
+    int layers, int heads, int ffnHidden) {
+
+  /** What sits on the backbone's last hidden states. */
+  public enum Head {
+    /** Next-token logits over the vocabulary (a policy). */
+    LANGUAGE_MODEL,
+    /** One scalar read at the last non-pad token (a reward or cost model). */
+    SCORE
+  }
+
+  public ModelArchitecture {
+    check(vocabSize >= 2, "vocabSize", vocabSize);
+    check(contextLength >= 2, "contextLength", contextLength);
+    check(dModel >= 1, "dModel", dModel);
+    check(layers >= 1, "layers", layers);
+    check(heads >= 1, "heads", heads);
+    check(ffnHidden >= 1, "ffnHidden", ffnHidden);
+    if (dModel % heads != 0) {
+      throw new IllegalArgumentException("dModel " + dModel + " is not a multiple of heads " + heads);
+    }
+  }
+
+  private static void check(boolean ok, String name, int value) {
+    if (!ok) {
+      throw new IllegalArgumentException("model " + name + " out of range: " + value);
+    }
+  }
+
+  /** The same backbone with another head. */
+  public ModelArchitecture withHead(Head h) {
+    return new ModelArchitecture(h, vocabSize, contextLength, dModel, layers, heads, ffnHidden);
+  }
+
+  public int headDim() {
+    return dModel / heads;
+  }
+
+  /** Multiply-adds per token of one forward pass through the weights (2 FLOPs each). */
+  public long weightMacsPerToken() {
+    long perLayer = 4L * dModel * dModel + 2L * dModel * ffnHidden;
+    long out = head == Head.LANGUAGE_MODEL ? (long) dModel * vocabSize : dModel;
+    return layers * perLayer + out;
+  }
+
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("head", head.name());
+    m.put("vocabSize", vocabSize);
+    m.put("contextLength", contextLength);
+    m.put("dModel", dModel);
+    m.put("layers", layers);
+    m.put("heads", heads);
+    m.put("ffnHidden", ffnHidden);
+    return m;
+  }
+
+  public static ModelArchitecture fromMap(Map<String, Object> m) {
+    try {
+      return new ModelArchitecture(Head.valueOf((String) m.get("head")), num(m, "vocabSize"),
+          num(m, "contextLength"), num(m, "dModel"), num(m, "layers"), num(m, "heads"),
+          num(m, "ffnHidden"));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a model architecture: " + m + " (" + e.getMessage()
+          + ")", e);
+    }
+  }
+
+  private static int num(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof Number n)) {
+      throw new IllegalArgumentException("missing " + key);
+    }
+    return n.intValue();
+  }
+
+  /** A one-line description for messages. */
+  public String describe() {
+    return head + "(vocab=" + vocabSize + ", context=" + contextLength + ", d=" + dModel
+        + ", layers=" + layers + ", heads=" + heads + ", ffn=" + ffnHidden + ")";
+  }
+}

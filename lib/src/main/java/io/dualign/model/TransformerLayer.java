@@ -1,0 +1,92 @@
+package io.dualign.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A {@code TransformerLayer} is one pre-norm decoder layer: causal multi-head self-attention and
+ * a GELU feed-forward network, each added to the residual stream. Inputs are
+ * {@code [batch, time, dModel]}.
+ */
+final class TransformerLayer extends AbstractBlock {
+  private final int dModel;
+  private final int heads;
+  private final int ffnHidden;
+  private final LayerNorm norm1;
+  private final Linear qkv;
+  private final Linear proj;
+  private final LayerNorm norm2;
+  private final Linear fc1;
+  private final Linear fc2;
+
+  TransformerLayer(int dModel, int heads, int ffnHidden) {
+    super((byte) 1);
+    this.dModel = dModel;
+    this.heads = heads;
+    this.ffnHidden = ffnHidden;
+    norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
+    qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * dModel).build());
+    proj = addChildBlock("proj", Linear.builder().setUnits(dModel).build());
+    norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
+    fc1 = addChildBlock("fc1", Linear.builder().setUnits(ffnHidden).build());
+    fc2 = addChildBlock("fc2", Linear.builder().setUnits(dModel).build());
+  }
+
+  /**
+   * @param bias additive attention bias {@code [batch, 1, time, keys]} (0 allowed, -1e9 masked)
+   * @param cache keys/values of earlier tokens, updated in place; null for a full forward
+   */
+  NDArray forward(ParameterStore ps, NDArray x, NDArray bias, KvCache cache, int layer,
+      boolean training) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    int hd = dModel / heads;
+    NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
+    NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow().split(3, 2);
+    NDArray q = parts.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    NDArray k = parts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    NDArray v = parts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    if (cache != null) {
+      NDArray[] kv = cache.append(layer, k, v);
+      k = kv[0];
+      v = kv[1];
+    }
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd)).addi(bias);
+    NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
+    NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());
+    NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
+    NDArray f = Activation.gelu(fc1.forward(ps, new NDList(h2), training).singletonOrThrow());
+    return x1.add(fc2.forward(ps, new NDList(f), training).singletonOrThrow());
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+      PairList<String, Object> params) {
+    return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, 0, training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0]};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape in = new Shape(1, 1, dModel);
+    norm1.initialize(manager, dataType, in);
+    qkv.initialize(manager, dataType, in);
+    proj.initialize(manager, dataType, in);
+    norm2.initialize(manager, dataType, in);
+    fc1.initialize(manager, dataType, in);
+    fc2.initialize(manager, dataType, new Shape(1, 1, ffnHidden));
+  }
+}

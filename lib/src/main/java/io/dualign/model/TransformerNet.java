@@ -1,0 +1,131 @@
+package io.dualign.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@code TransformerNet} is the built-in decoder-only transformer as a DJL block: token and
+ * learned position embeddings, {@code layers} pre-norm {@link TransformerLayer}s, a final layer
+ * norm, and the head of its {@link ModelArchitecture} (vocabulary logits, or one score per
+ * position).
+ */
+public final class TransformerNet extends AbstractBlock {
+  /** Additive attention bias of a masked key; finite so fully-masked (pad) rows stay finite. */
+  static final float MASKED = -1e9f;
+
+  private final ModelArchitecture arch;
+  private final Parameter tokenEmbedding;
+  private final Parameter positionEmbedding;
+  private final List<TransformerLayer> layers = new ArrayList<>();
+  private final LayerNorm finalNorm;
+  private final Linear head;
+
+  public TransformerNet(ModelArchitecture arch) {
+    super((byte) 1);
+    this.arch = arch;
+    tokenEmbedding = addParameter(Parameter.builder().setName("tokenEmbedding")
+        .setType(Parameter.Type.WEIGHT).optShape(new Shape(arch.vocabSize(), arch.dModel()))
+        .build());
+    positionEmbedding = addParameter(Parameter.builder().setName("positionEmbedding")
+        .setType(Parameter.Type.WEIGHT).optShape(new Shape(arch.contextLength(), arch.dModel()))
+        .build());
+    for (int i = 0; i < arch.layers(); i++) {
+      layers.add(addChildBlock("layer" + i,
+          new TransformerLayer(arch.dModel(), arch.heads(), arch.ffnHidden())));
+    }
+    finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(2).build());
+    head = addChildBlock(arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL ? "lmHead" : "scoreHead",
+        Linear.builder().setUnits(arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL
+            ? arch.vocabSize() : 1).optBias(arch.head() == ModelArchitecture.Head.SCORE).build());
+  }
+
+  public ModelArchitecture architecture() {
+    return arch;
+  }
+
+  /**
+   * The head's output for {@code ids} ({@code [batch, time]}, int64): logits
+   * {@code [batch, time, vocab]} or scores {@code [batch, time]}.
+   *
+   * @param attentionMask {@code [batch, keys]} 1 for a token, 0 for padding; {@code keys} is the
+   *     cached length plus {@code time} (the last {@code time} columns belong to {@code ids})
+   * @param cache earlier keys/values, extended in place; null for a full forward
+   */
+  public NDArray forward(ParameterStore ps, NDArray ids, NDArray attentionMask, KvCache cache,
+      boolean training) {
+    long b = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    long s = attentionMask.getShape().get(1);
+    long past = cache == null ? 0 : cache.length();
+    if (past + t != s) {
+      throw new IllegalArgumentException("attention mask covers " + s + " keys but the cache holds "
+          + past + " and " + t + " new tokens were given");
+    }
+    if (s > arch.contextLength()) {
+      throw new IllegalArgumentException("sequence of " + s + " tokens exceeds the model's context "
+          + "length " + arch.contextLength());
+    }
+    NDManager m = ids.getManager();
+    NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+    // Position of a token = number of real tokens before it, so left padding changes nothing.
+    NDArray positions = mask.cumSum(1).sub(1).clip(0, arch.contextLength() - 1)
+        .get(":, " + (s - t) + ":").toType(DataType.INT64, false);
+    float[] causal = new float[(int) (t * s)];
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < s; j++) {
+        causal[(int) (i * s + j)] = j <= past + i ? 0f : MASKED;
+      }
+    }
+    NDArray bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s)
+        .add(m.create(causal, new Shape(1, 1, t, s)));
+    NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
+    NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
+    NDArray x = Embedding.embedding(ids, tok, SparseFormat.DENSE).singletonOrThrow()
+        .add(Embedding.embedding(positions, pos, SparseFormat.DENSE).singletonOrThrow());
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(ps, x, bias, cache, i, training);
+    }
+    if (cache != null) {
+      cache.advance(t);
+    }
+    NDArray h = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+    NDArray out = head.forward(ps, new NDList(h), training).singletonOrThrow();
+    return arch.head() == ModelArchitecture.Head.SCORE ? out.squeeze(2) : out;
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+      PairList<String, Object> params) {
+    return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape in = inputShapes[0];
+    return new Shape[] {arch.head() == ModelArchitecture.Head.SCORE ? in
+        : new Shape(in.get(0), in.get(1), arch.vocabSize())};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape hidden = new Shape(1, 1, arch.dModel());
+    for (TransformerLayer layer : layers) {
+      layer.initialize(manager, dataType, hidden);
+    }
+    finalNorm.initialize(manager, dataType, hidden);
+    head.initialize(manager, dataType, hidden);
+  }
+}

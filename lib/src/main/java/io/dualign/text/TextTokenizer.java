@@ -1,0 +1,122 @@
+package io.dualign.text;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.dualign.run.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code TextTokenizer} is a HuggingFace {@code tokenizer.json} loaded through DJL, with its
+ * end-of-sequence and padding tokens resolved to ids. It is the one tokenizer path for built-in
+ * models (whose {@code tokenizer.json} {@link BpeTrainer} writes) and real ones.
+ */
+public final class TextTokenizer implements AutoCloseable {
+  private final HuggingFaceTokenizer hf;
+  private final Path file;
+  private final int vocabSize;
+  private final long eosId;
+  private final long padId;
+  private final String eosToken;
+  private final String padToken;
+
+  private TextTokenizer(HuggingFaceTokenizer hf, Path file, int vocabSize, String eosToken,
+      String padToken) {
+    this.hf = hf;
+    this.file = file;
+    this.vocabSize = vocabSize;
+    this.eosToken = eosToken;
+    this.padToken = padToken;
+    this.eosId = singleId(eosToken, "end-of-sequence");
+    this.padId = singleId(padToken, "padding");
+  }
+
+  /** Loads a built-in tokenizer written by {@link BpeTrainer}. */
+  public static TextTokenizer load(Path tokenizerJson) {
+    return load(tokenizerJson, BpeTrainer.EOS, BpeTrainer.PAD);
+  }
+
+  /**
+   * Loads {@code tokenizer.json} with the named special tokens (each must be one token of it).
+   *
+   * @throws IllegalArgumentException when a special token is not a single token of the vocabulary
+   */
+  @SuppressWarnings("unchecked")
+  public static TextTokenizer load(Path tokenizerJson, String eosToken, String padToken) {
+    try {
+      Map<String, Object> doc = Json.readMap(Files.readAllBytes(tokenizerJson));
+      int maxId = -1;
+      Map<String, Object> model = (Map<String, Object>) doc.get("model");
+      if (model != null && model.get("vocab") instanceof Map<?, ?> vocab) {
+        for (Object id : vocab.values()) {
+          maxId = Math.max(maxId, ((Number) id).intValue());
+        }
+      }
+      if (doc.get("added_tokens") instanceof List<?> added) {
+        for (Object t : added) {
+          maxId = Math.max(maxId, ((Number) ((Map<String, Object>) t).get("id")).intValue());
+        }
+      }
+      HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson,
+          Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
+      return new TextTokenizer(hf, tokenizerJson, maxId + 1, eosToken, padToken);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson, e);
+    }
+  }
+
+  private long singleId(String token, String role) {
+    long[] ids = hf.encode(token, false, false).getIds();
+    if (ids.length != 1) {
+      throw new IllegalArgumentException("the " + role + " token '" + token + "' is not a single "
+          + "token of " + file + " (encodes to " + ids.length + " ids)");
+    }
+    return ids[0];
+  }
+
+  /** The token ids of {@code text}, without special tokens added. */
+  public long[] encode(String text) {
+    Encoding e = hf.encode(text, false, false);
+    return e.getIds();
+  }
+
+  /** The text of {@code ids}, special tokens dropped. */
+  public String decode(long[] ids) {
+    return hf.decode(ids, true);
+  }
+
+  public long eosId() {
+    return eosId;
+  }
+
+  public long padId() {
+    return padId;
+  }
+
+  public String eosToken() {
+    return eosToken;
+  }
+
+  public String padToken() {
+    return padToken;
+  }
+
+  /** Number of ids (the largest id + 1): the size an embedding table needs. */
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  /** The {@code tokenizer.json} this tokenizer was loaded from. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public void close() {
+    hf.close();
+  }
+}

@@ -1,0 +1,57 @@
+package io.dualign.train;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * {@code Losses} are the training objectives as pure functions of arrays: every input is a
+ * {@code [batch]} (or per-token) array and every result a scalar mean over the batch.
+ */
+public final class Losses {
+  private Losses() {}
+
+  /** log σ(x), computed as −softplus(−x) = min(x, 0) − log(1 + e^{−|x|}) (no overflow). */
+  public static NDArray logSigmoid(NDArray x) {
+    return x.minimum(0).sub(x.abs().neg().exp().add(1).log());
+  }
+
+  /**
+   * Next-token loss: mean negative log-probability over target tokens.
+   *
+   * @param tokenLogProbs log-probabilities, already zero off target
+   * @param targetMask 1 on target tokens
+   */
+  public static NDArray nextToken(NDArray tokenLogProbs, NDArray targetMask) {
+    return tokenLogProbs.sum().neg().div(targetMask.sum().maximum(1));
+  }
+
+  /**
+   * Bradley–Terry reward loss −log σ(r_better − r_worse) plus {@code reg}·(r_better² + r_worse²),
+   * batch mean.
+   */
+  public static NDArray reward(NDArray better, NDArray worse, float reg) {
+    NDArray bt = logSigmoid(better.sub(worse)).neg();
+    return bt.add(better.square().add(worse.square()).mul(reg)).mean();
+  }
+
+  /**
+   * safe-rlhf cost loss −log σ(c_unsafer − c_safer) − log σ(s_safer·c_safer) −
+   * log σ(s_unsafer·c_unsafer) + {@code reg}·(c_safer² + c_unsafer²), batch mean, where the sign
+   * s is +1 for an unsafe response and −1 for a safe one (so cost < 0 means safe).
+   */
+  public static NDArray cost(NDArray safer, NDArray unsafer, NDArray signSafer,
+      NDArray signUnsafer, float reg) {
+    NDArray pair = logSigmoid(unsafer.sub(safer)).neg();
+    NDArray signs = logSigmoid(signSafer.mul(safer)).add(logSigmoid(signUnsafer.mul(unsafer))).neg();
+    return pair.add(signs).add(safer.square().add(unsafer.square()).mul(reg)).mean();
+  }
+
+  /**
+   * DPO loss −log σ(β·[(log π(y_c) − log π_ref(y_c)) − (log π(y_r) − log π_ref(y_r))]), batch
+   * mean, from sequence log-probabilities of the chosen and rejected responses.
+   */
+  public static NDArray dpo(NDArray policyChosen, NDArray policyRejected, NDArray refChosen,
+      NDArray refRejected, float beta) {
+    NDArray margin = policyChosen.sub(refChosen).sub(policyRejected.sub(refRejected)).mul(beta);
+    return logSigmoid(margin).neg().mean();
+  }
+}

@@ -1,0 +1,122 @@
+package io.dualign.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.dualign.model.ScoreModel;
+import io.dualign.model.TokenBatch;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ScoreObjective} trains a {@link ScoreModel} on preference pairs: as a reward model
+ * (Bradley–Terry on the preferred response) or as a cost model (safe-rlhf: the safer response
+ * costs less, and cost < 0 exactly for safe responses).
+ */
+public final class ScoreObjective implements Objective<PreferenceExample> {
+  /** The two kinds of score model. */
+  public enum Kind { REWARD, COST }
+
+  private final ScoreModel model;
+  private final Kind kind;
+  private final long padId;
+  private final float regulariser;
+
+  public ScoreObjective(ScoreModel model, Kind kind, long padId, float regulariser) {
+    this.model = model;
+    this.kind = kind;
+    this.padId = padId;
+    this.regulariser = regulariser;
+  }
+
+  /** Scores {@code [2, batch]}: row 0 the preferred responses, row 1 the others. */
+  private NDArray scores(NDManager m, List<PreferenceExample> batch, boolean training) {
+    List<long[]> prompts = new ArrayList<>();
+    List<long[]> responses = new ArrayList<>();
+    for (PreferenceExample e : batch) {
+      prompts.add(e.prompt());
+      responses.add(e.preferred());
+    }
+    for (PreferenceExample e : batch) {
+      prompts.add(e.prompt());
+      responses.add(e.other());
+    }
+    TokenBatch b = TokenBatch.of(prompts, responses, padId, TokenBatch.Padding.RIGHT);
+    return model.endScores(b.idsArray(m), b.maskArray(m), training).reshape(2, batch.size());
+  }
+
+  private static NDArray signs(NDManager m, List<PreferenceExample> batch, boolean preferred) {
+    float[] s = new float[batch.size()];
+    for (int i = 0; i < s.length; i++) {
+      boolean safe = preferred ? batch.get(i).preferredSafe() : batch.get(i).otherSafe();
+      s[i] = safe ? -1f : 1f;
+    }
+    return m.create(s);
+  }
+
+  @Override
+  public NDArray loss(NDManager m, List<PreferenceExample> batch, boolean training) {
+    NDArray s = scores(m, batch, training);
+    NDList rows = s.split(2, 0);
+    NDArray preferred = rows.get(0).squeeze(0);
+    NDArray other = rows.get(1).squeeze(0);
+    if (kind == Kind.REWARD) {
+      return Losses.reward(preferred, other, regulariser);
+    }
+    return Losses.cost(preferred, other, signs(m, batch, true), signs(m, batch, false),
+        regulariser);
+  }
+
+  @Override
+  public long tokens(List<PreferenceExample> batch) {
+    long n = 0;
+    for (PreferenceExample e : batch) {
+      n += 2L * e.prompt().length + e.preferred().length + e.other().length;
+    }
+    return n;
+  }
+
+  /**
+   * {@code loss}; {@code accuracy}: share of pairs ranked right (reward: r_preferred > r_other;
+   * cost: c_other > c_preferred); for cost also {@code sign_accuracy}: share of responses whose
+   * cost sign matches their label (cost < 0 ⇔ safe); mean scores of each side.
+   */
+  @Override
+  public Map<String, Double> evaluate(List<PreferenceExample> data, int batchSize) {
+    double lossSum = 0;
+    long right = 0;
+    long signRight = 0;
+    double sumPreferred = 0;
+    double sumOther = 0;
+    for (int i = 0; i < data.size(); i += batchSize) {
+      List<PreferenceExample> batch = data.subList(i, Math.min(data.size(), i + batchSize));
+      try (NDManager m = model.manager().newSubManager()) {
+        lossSum += loss(m, batch, false).getFloat() * batch.size();
+        float[] s = scores(m, batch, false).toFloatArray();
+        int n = batch.size();
+        for (int j = 0; j < n; j++) {
+          float p = s[j];
+          float o = s[n + j];
+          sumPreferred += p;
+          sumOther += o;
+          right += kind == Kind.REWARD ? (p > o ? 1 : 0) : (o > p ? 1 : 0);
+          signRight += ((p < 0) == batch.get(j).preferredSafe() ? 1 : 0)
+              + ((o < 0) == batch.get(j).otherSafe() ? 1 : 0);
+        }
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    int n = data.size();
+    out.put("loss", lossSum / n);
+    out.put("accuracy", (double) right / n);
+    if (kind == Kind.COST) {
+      out.put("sign_accuracy", (double) signRight / (2.0 * n));
+    }
+    out.put("mean_score_preferred", sumPreferred / n);
+    out.put("mean_score_other", sumOther / n);
+    out.put("pairs", (double) n);
+    return out;
+  }
+}

@@ -1,0 +1,192 @@
+package io.dualign.train;
+
+import ai.djl.Device;
+import io.dualign.config.ModelSettings;
+import io.dualign.config.TrainSettings;
+import io.dualign.model.BuiltInTransformer;
+import io.dualign.model.Checkpoint;
+import io.dualign.model.ModelArchitecture;
+import io.dualign.text.BpeTrainer;
+import io.dualign.text.ChatTemplate;
+import io.dualign.text.PromptEncoder;
+import io.dualign.text.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code StageTraining} is the work of the sft, train-reward and train-cost stages on the pairs
+ * one task holds: train the tokenizer (sft) or take the SFT checkpoint's, encode, train, evaluate
+ * on the test split before and after, and save the checkpoint. It returns the figures that go into
+ * the stage's {@code _SUCCESS.json}.
+ */
+public final class StageTraining {
+  /** Seed offsets so each stage draws its own initialisation and shuffling. */
+  private static final long SFT_SEED = 0x5F7L;
+  private static final long REWARD_SEED = 0x4E3L;
+  private static final long COST_SEED = 0xC05L;
+
+  private StageTraining() {}
+
+  /** The built-in architecture the model settings describe. */
+  public static ModelArchitecture architecture(ModelSettings ms, ModelArchitecture.Head head) {
+    return new ModelArchitecture(head, ms.vocabSize(), ms.contextLength(), ms.dModel(),
+        ms.layers(), ms.heads(), ms.ffnHidden());
+  }
+
+  private static List<PairRow> split(List<PairRow> rows, boolean train, long maxTrain) {
+    List<PairRow> out = new ArrayList<>();
+    for (PairRow r : rows) {
+      if (train ? r.isTrain() : r.isTest()) {
+        out.add(r);
+      }
+    }
+    out.sort(Comparator.comparing(PairRow::pairId));
+    if (train && maxTrain > 0 && out.size() > maxTrain) {
+      return new ArrayList<>(out.subList(0, (int) maxTrain));
+    }
+    return out;
+  }
+
+  private static OptimizerSettings optimizer(TrainSettings ts, double lr, int steps) {
+    return new OptimizerSettings((float) lr, ts.warmupSteps(), steps, (float) ts.weightDecay(),
+        (float) ts.gradClipNorm());
+  }
+
+  /** The sft stage: tokenizer + policy on both responses of every train pair. */
+  public static Map<String, Object> sft(List<PairRow> rows, ModelSettings ms, TrainSettings ts,
+      long runSeed, FileSystem fs, Path modelDir) throws IOException {
+    List<PairRow> train = split(rows, true, ts.maxTrainPairs());
+    List<PairRow> test = split(rows, false, 0);
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("sft: no pairs with split 'train' among " + rows.size());
+    }
+    // Prompts as the model sees them (templated), so the template's text gets merged too.
+    ChatTemplate template = new ChatTemplate(ms.chatTemplate());
+    Set<String> texts = new LinkedHashSet<>();
+    for (PairRow r : train) {
+      texts.add(template.format(r.prompt()));
+      texts.add(r.response0());
+      texts.add(r.response1());
+    }
+    List<String> corpus = new ArrayList<>(texts);
+    java.nio.file.Path tokFile = Files.createTempFile("dualign-sft-tokenizer-", ".json");
+    try {
+      BpeTrainer.Vocabulary vocab = new BpeTrainer(ms.vocabSize()).train(corpus);
+      vocab.write(tokFile);
+      try (TextTokenizer tok = TextTokenizer.load(tokFile);
+          BuiltInTransformer lm = BuiltInTransformer.create(
+              architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL), runSeed ^ SFT_SEED,
+              Device.cpu())) {
+        PairEncoding enc = new PairEncoding(new PromptEncoder(tok, new ChatTemplate(
+            ms.chatTemplate()), ms.maxPromptTokens(), ms.maxResponseTokens()));
+        List<SftExample> trainEx = enc.sft(train);
+        List<SftExample> testEx = enc.sft(test);
+        SftObjective obj = new SftObjective(lm, tok.padId());
+        Map<String, Double> before = testEx.isEmpty() ? Map.of() : obj.evaluate(testEx,
+            ts.batchSize());
+        int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), ts.sftEpochs());
+        ModelTrainer trainer = new ModelTrainer(lm, optimizer(ts, ts.sftLearningRate(), steps));
+        TrainingLoop.FitResult fit = TrainingLoop.fit("sft", trainer, obj, trainEx,
+            ts.batchSize(), ts.sftEpochs(), runSeed ^ SFT_SEED, ts.logEverySteps());
+        Map<String, Double> after = testEx.isEmpty() ? Map.of() : obj.evaluate(testEx,
+            ts.batchSize());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("train_pairs", train.size());
+        s.put("test_pairs", test.size());
+        s.put("train_examples", trainEx.size());
+        s.put("test_examples", testEx.size());
+        s.put("tokenizer_vocab_size", tok.vocabSize());
+        s.put("tokenizer_merges", vocab.merges().size());
+        s.putAll(enc.counts());
+        s.putAll(fitFigures(fit));
+        s.put("heldout_loss_before", before.get("loss"));
+        s.put("heldout_loss", after.get("loss"));
+        s.put("heldout_perplexity", after.get("perplexity"));
+        s.put("parameters", lm.parameterCount());
+        s.put("architecture", lm.architecture().toMap());
+        String version = Checkpoint.save(lm, tokFile, fs, modelDir, s);
+        s.put("model_version", version);
+        return s;
+      }
+    } finally {
+      Files.deleteIfExists(tokFile);
+    }
+  }
+
+  /**
+   * The train-reward or train-cost stage: a score model whose backbone starts from the SFT
+   * checkpoint in {@code sftDir} (same tokenizer), trained on the train pairs.
+   */
+  public static Map<String, Object> scoreModel(ScoreObjective.Kind kind, List<PairRow> rows,
+      ModelSettings ms, TrainSettings ts, long runSeed, FileSystem fs, Path sftDir,
+      Path modelDir) throws IOException {
+    String name = kind == ScoreObjective.Kind.REWARD ? "train-reward" : "train-cost";
+    List<PairRow> train = split(rows, true, ts.maxTrainPairs());
+    List<PairRow> test = split(rows, false, 0);
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException(name + ": no pairs with split 'train' among " + rows.size());
+    }
+    long seed = runSeed ^ (kind == ScoreObjective.Kind.REWARD ? REWARD_SEED : COST_SEED);
+    ModelArchitecture lmArch = architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL);
+    java.nio.file.Path tokFile = Files.createTempFile("dualign-score-tokenizer-", ".json");
+    try (Checkpoint.Loaded sft = Checkpoint.load(fs, sftDir, lmArch, Device.cpu());
+        BuiltInTransformer sm = BuiltInTransformer.create(
+            lmArch.withHead(ModelArchitecture.Head.SCORE), seed, Device.cpu())) {
+      Files.copy(sft.tokenizer().file(), tokFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      sm.copyBackboneFrom(sft.model());
+      TextTokenizer tok = sft.tokenizer();
+      PairEncoding enc = new PairEncoding(new PromptEncoder(tok, new ChatTemplate(
+          ms.chatTemplate()), ms.maxPromptTokens(), ms.maxResponseTokens()));
+      List<PreferenceExample> trainEx = enc.preferences(train, kind);
+      List<PreferenceExample> testEx = enc.preferences(test, kind);
+      float reg = (float) ts.scoreRegulariser();
+      ScoreObjective obj = new ScoreObjective(sm, kind, tok.padId(), reg);
+      int epochs = kind == ScoreObjective.Kind.REWARD ? ts.rewardEpochs() : ts.costEpochs();
+      double lr = kind == ScoreObjective.Kind.REWARD ? ts.rewardLearningRate()
+          : ts.costLearningRate();
+      int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), epochs);
+      ModelTrainer trainer = new ModelTrainer(sm, optimizer(ts, lr, steps));
+      TrainingLoop.FitResult fit = TrainingLoop.fit(name, trainer, obj, trainEx, ts.batchSize(),
+          epochs, seed, ts.logEverySteps());
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("train_pairs", train.size());
+      s.put("test_pairs", test.size());
+      s.putAll(enc.counts());
+      s.putAll(fitFigures(fit));
+      if (!testEx.isEmpty()) {
+        for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize()).entrySet()) {
+          s.put("heldout_" + e.getKey(), e.getValue());
+        }
+      }
+      Map<String, Double> trainEval = obj.evaluate(trainEx, ts.batchSize());
+      s.put("train_accuracy", trainEval.get("accuracy"));
+      s.put("parameters", sm.parameterCount());
+      s.put("architecture", sm.architecture().toMap());
+      s.put("sft_version", sft.version());
+      String version = Checkpoint.save(sm, tokFile, fs, modelDir, s);
+      s.put("model_version", version);
+      return s;
+    } finally {
+      Files.deleteIfExists(tokFile);
+    }
+  }
+
+  private static Map<String, Object> fitFigures(TrainingLoop.FitResult fit) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("steps", fit.steps());
+    m.put("final_train_loss", fit.lastLoss());
+    m.put("train_tokens", fit.tokens());
+    m.put("train_seconds", fit.seconds());
+    m.put("train_tokens_per_second", fit.tokensPerSecond());
+    return m;
+  }
+}

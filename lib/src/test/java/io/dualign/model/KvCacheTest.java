@@ -1,0 +1,77 @@
+package io.dualign.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KvCacheTest {
+  @Test
+  void cachedLogitsMatchFullRecomputationWithLeftPadding() {
+    try (BuiltInTransformer lm = TinyModels.newLm(1); NDManager m = lm.manager().newSubManager()) {
+      int b = 3;
+      int t = 14;
+      int prefill = 6;
+      long[] ids = new long[b * t];
+      int[] mask = new int[b * t];
+      Random rnd = new Random(7);
+      int[] pads = {0, 3, 5}; // left padding per row
+      for (int r = 0; r < b; r++) {
+        for (int i = 0; i < t; i++) {
+          ids[r * t + i] = i < pads[r] ? 1 : rnd.nextInt(64);
+          mask[r * t + i] = i < pads[r] ? 0 : 1;
+        }
+      }
+      float[] full = lm.logits(m.create(ids, new Shape(b, t)), m.create(mask, new Shape(b, t)),
+          false).toFloatArray();
+      KvCache cache = lm.newCache(m, t);
+      float[] cached = new float[b * t * 64];
+      for (int len = prefill; len <= t; len++) {
+        int from = len == prefill ? 0 : len - 1;
+        NDArray in = m.create(ids, new Shape(b, t)).get(":, " + from + ":" + len);
+        NDArray mk = m.create(mask, new Shape(b, t)).get(":, :" + len);
+        float[] step = lm.logits(in, mk, cache).toFloatArray();
+        int n = len - from;
+        for (int r = 0; r < b; r++) {
+          System.arraycopy(step, r * n * 64, cached, (r * t + from) * 64, n * 64);
+        }
+      }
+      assertEquals(t, cache.length());
+      double maxDiff = 0;
+      for (int r = 0; r < b; r++) {
+        for (int i = pads[r]; i < t; i++) {
+          for (int v = 0; v < 64; v++) {
+            int k = (r * t + i) * 64 + v;
+            maxDiff = Math.max(maxDiff, Math.abs(full[k] - cached[k]));
+          }
+        }
+      }
+      assertTrue(maxDiff < 1e-4, "max |cached - full| = " + maxDiff);
+    }
+  }
+
+  @Test
+  void cachedGenerationGivesTheSameTokensAsRecomputation() {
+    try (BuiltInTransformer lm = TinyModels.newLm(2)) {
+      Generator g = new Generator(lm, 0, 1, null);
+      List<long[]> prompts = List.of(new long[] {5, 6, 7, 8, 9}, new long[] {10, 11},
+          new long[] {12, 13, 14});
+      long[] seeds = {11, 12, 13};
+      SamplingParams p = new SamplingParams(1.0, 0.95, 40, 20, List.of());
+      List<Generation> withCache = g.generate(prompts, seeds, p, true);
+      List<Generation> without = g.generate(prompts, seeds, p, false);
+      List<Generation> again = g.generate(prompts, seeds, p, true);
+      for (int r = 0; r < 3; r++) {
+        assertArrayEquals(without.get(r).tokens(), withCache.get(r).tokens(), "row " + r);
+        assertArrayEquals(withCache.get(r).tokens(), again.get(r).tokens(), "row " + r);
+        assertTrue(withCache.get(r).tokens().length > 0);
+      }
+    }
+  }
+}
