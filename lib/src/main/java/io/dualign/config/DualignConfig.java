@@ -26,6 +26,7 @@ public final class DualignConfig implements Serializable {
   private final DualSettings dual;
   private final ModelSettings model;
   private final TrainSettings train;
+  private final RolloutSettings rollout;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -40,6 +41,7 @@ public final class DualignConfig implements Serializable {
     this.dual = DualSettings.from(resolved);
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
+    this.rollout = RolloutSettings.from(resolved, dual, model);
   }
 
   public String profile() {
@@ -68,6 +70,10 @@ public final class DualignConfig implements Serializable {
 
   public TrainSettings train() {
     return train;
+  }
+
+  public RolloutSettings rollout() {
+    return rollout;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
