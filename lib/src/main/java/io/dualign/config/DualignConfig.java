@@ -27,6 +27,7 @@ public final class DualignConfig implements Serializable {
   private final ModelSettings model;
   private final TrainSettings train;
   private final AlignSettings align;
+  private final RolloutSettings rollout;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -42,6 +43,7 @@ public final class DualignConfig implements Serializable {
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
     this.align = AlignSettings.from(resolved);
+    this.rollout = RolloutSettings.from(resolved, dual, model);
   }
 
   public String profile() {
@@ -74,6 +76,8 @@ public final class DualignConfig implements Serializable {
 
   public AlignSettings align() {
     return align;
+  public RolloutSettings rollout() {
+    return rollout;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
