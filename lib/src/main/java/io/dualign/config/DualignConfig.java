@@ -76,6 +76,8 @@ public final class DualignConfig implements Serializable {
 
   public AlignSettings align() {
     return align;
+  }
+
   public RolloutSettings rollout() {
     return rollout;
   }
