@@ -41,7 +41,7 @@ public final class DualignConfig implements Serializable {
     this.dual = DualSettings.from(resolved);
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
-    this.rollout = RolloutSettings.from(resolved, dual, model);
+    this.rollout = RolloutSettings.from(resolved, model);
   }
 
   public String profile() {
