@@ -43,7 +43,7 @@ public final class DualignConfig implements Serializable {
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
     this.align = AlignSettings.from(resolved);
-    this.rollout = RolloutSettings.from(resolved, dual, model);
+    this.rollout = RolloutSettings.from(resolved, model);
   }
 
   public String profile() {

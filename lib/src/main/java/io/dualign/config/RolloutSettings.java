@@ -23,7 +23,7 @@ public record RolloutSettings(int prompts, int samples, double temperature, doub
     utilityScorers = List.copyOf(utilityScorers);
   }
 
-  static RolloutSettings from(Config c, DualSettings dual, ModelSettings model) {
+  static RolloutSettings from(Config c, ModelSettings model) {
     List<String> raw = c.getStringList("rollout.utilityScorers");
     List<UtilityScorer> scorers = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
@@ -40,20 +40,6 @@ public record RolloutSettings(int prompts, int samples, double temperature, doub
       }
       scorers.add(s);
     }
-    List<UtilityScorer> ordered = new ArrayList<>();
-    for (Constraint con : dual.constraints()) {
-      Integer i = seen.remove(con.name());
-      if (i == null) {
-        throw new ConfigError("rollout.utilityScorers has no scorer for constraint '" + con.name()
-            + "' of dual.constraints " + names(dual) + " (e.g. \"" + con.name() + "=-cost\"); "
-            + "it has " + raw);
-      }
-      ordered.add(scorers.get(i));
-    }
-    if (!seen.isEmpty()) {
-      throw new ConfigError("rollout.utilityScorers names " + seen.keySet() + ", which "
-          + (seen.size() == 1 ? "is" : "are") + " not in dual.constraints " + names(dual));
-    }
     int maxNew = c.getInt("rollout.maxNewTokens");
     if (model.maxPromptTokens() + maxNew > model.contextLength()) {
       throw new ConfigError("model.maxPromptTokens " + model.maxPromptTokens()
@@ -63,8 +49,37 @@ public record RolloutSettings(int prompts, int samples, double temperature, doub
     return new RolloutSettings(c.getInt("rollout.prompts"), c.getInt("rollout.samples"),
         c.getDouble("rollout.temperature"), c.getDouble("rollout.topP"), c.getInt("rollout.topK"),
         maxNew, c.getInt("rollout.batchSize"), c.getInt("rollout.scoreBatchSize"),
-        c.getInt("rollout.partitions"), ordered, c.getBoolean("rollout.truncatePrompts"),
+        c.getInt("rollout.partitions"), scorers, c.getBoolean("rollout.truncatePrompts"),
         c.getString("rollout.goldScores"), c.getBoolean("rollout.failOnceForTesting"));
+  }
+
+  /**
+   * The utility scorers in the order of {@code dual.constraints()}: exactly one per constraint.
+   * Checked when a stage scores (not at load, so configurations that only use the dual machinery
+   * need not list scorers).
+   *
+   * @throws ConfigError naming the constraint without a scorer, or the scorer without a constraint
+   */
+  public List<UtilityScorer> scorersFor(DualSettings dual) {
+    Map<String, UtilityScorer> byName = new HashMap<>();
+    for (UtilityScorer s : utilityScorers) {
+      byName.put(s.constraint(), s);
+    }
+    List<UtilityScorer> ordered = new ArrayList<>();
+    for (Constraint con : dual.constraints()) {
+      UtilityScorer s = byName.remove(con.name());
+      if (s == null) {
+        throw new ConfigError("rollout.utilityScorers has no scorer for constraint '" + con.name()
+            + "' of dual.constraints " + names(dual) + " (e.g. \"" + con.name() + "=-cost\"); "
+            + "it has " + utilityScorers);
+      }
+      ordered.add(s);
+    }
+    if (!byName.isEmpty()) {
+      throw new ConfigError("rollout.utilityScorers names " + new java.util.TreeSet<>(byName.keySet())
+          + ", not in dual.constraints " + names(dual));
+    }
+    return ordered;
   }
 
   private static List<String> names(DualSettings dual) {

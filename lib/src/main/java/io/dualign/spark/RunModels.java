@@ -46,7 +46,7 @@ public final class RunModels {
       throws IOException {
     RolloutSettings r = config.rollout();
     ModelRef reward = of(dir, Stage.TRAIN_REWARD, hadoop);
-    boolean needsCost = r.utilityScorers().stream().anyMatch(u -> u.role() == ScorerRole.COST);
+    boolean needsCost = r.scorersFor(config.dual()).stream().anyMatch(u -> u.role() == ScorerRole.COST);
     ModelRef cost = needsCost ? of(dir, Stage.TRAIN_COST, hadoop) : null;
     return scoring(config, reward, cost);
   }
@@ -54,7 +54,7 @@ public final class RunModels {
   /** The scoring spec of {@code config} with these models. */
   public static ScoringSpec scoring(DualignConfig config, ModelRef reward, ModelRef cost) {
     RolloutSettings r = config.rollout();
-    return new ScoringSpec(reward, cost, r.utilityScorers(), config.model().chatTemplate(),
+    return new ScoringSpec(reward, cost, r.scorersFor(config.dual()), config.model().chatTemplate(),
         config.model().maxPromptTokens(), config.model().maxResponseTokens(), r.truncatePrompts(),
         r.scoreBatchSize(), r.goldScoresFor(config.data().input()),
         config.runtime().djlThreadsPerTask(), r.failOnceForTesting());
