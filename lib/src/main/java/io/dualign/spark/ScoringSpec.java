@@ -48,6 +48,12 @@ public record ScoringSpec(ModelRef reward, ModelRef cost, List<UtilityScorer> ut
     return role == ScorerRole.REWARD ? reward : cost;
   }
 
+  /** A copy that cuts (true) or rejects (false) over-long prompts. */
+  public ScoringSpec withTruncatePrompts(boolean cut) {
+    return new ScoringSpec(reward, cost, utilities, chatTemplate, maxPromptTokens,
+        maxResponseTokens, cut, batchSize, gold, threadsPerTask, failOnceForTesting);
+  }
+
   /** A copy with another batch size. */
   public ScoringSpec withBatchSize(int n) {
     return new ScoringSpec(reward, cost, utilities, chatTemplate, maxPromptTokens,
