@@ -52,7 +52,11 @@ class AlignEndToEndIT {
   @Test
   @SuppressWarnings("unchecked")
   void caidOnTheEmbeddedDefault(@TempDir Path tmp) throws Exception {
-    DualignConfig cfg = ConfigLoader.fromClasspath().load("tiny", null, SETS);
+    // -Ddualign.e2e.profile=tiny|default runs the named profile as shipped (for the figures of a
+    // closing note); by default the tiny profile with a smaller model and data, for CI time.
+    String profile = System.getProperty("dualign.e2e.profile");
+    DualignConfig cfg = ConfigLoader.fromClasspath().load(profile == null ? "tiny" : profile, null,
+        profile == null ? SETS : List.of());
     try (StageContext ctx = new StageContext(cfg, tmp.resolve("run").toString(), "e2e")) {
       for (Stage s : List.of(Stage.PREPARE, Stage.SFT, Stage.TRAIN_REWARD, Stage.TRAIN_COST,
           Stage.SAMPLE_REF, Stage.SCORE, Stage.SOLVE_DUAL)) {
