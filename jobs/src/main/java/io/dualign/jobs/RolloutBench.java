@@ -324,8 +324,14 @@ final class RolloutBench {
     private final AtomicLong peak = new AtomicLong();
     private final AtomicLong collections = new AtomicLong();
     private final List<javax.management.NotificationEmitter> emitters = new ArrayList<>();
+    private final java.util.Set<String> heapPools = new java.util.HashSet<>();
 
     LiveHeap() {
+      for (java.lang.management.MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+        if (p.getType() == java.lang.management.MemoryType.HEAP) {
+          heapPools.add(p.getName());
+        }
+      }
       for (java.lang.management.GarbageCollectorMXBean gc
           : ManagementFactory.getGarbageCollectorMXBeans()) {
         if (gc instanceof javax.management.NotificationEmitter e) {
@@ -345,11 +351,12 @@ final class RolloutBench {
           com.sun.management.GarbageCollectionNotificationInfo.from(
               (javax.management.openmbean.CompositeData) n.getUserData());
       long used = 0;
-      for (java.lang.management.MemoryUsage u
-          : info.getGcInfo().getMemoryUsageAfterGc().values()) {
-        used += u.getUsed();
+      for (Map.Entry<String, java.lang.management.MemoryUsage> u
+          : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+        if (heapPools.contains(u.getKey())) { // the map holds every pool, non-heap too
+          used += u.getValue().getUsed();
+        }
       }
-      // The pools this collector manages (the heap generations).
       peak.accumulateAndGet(used, Math::max);
       collections.incrementAndGet();
     }
