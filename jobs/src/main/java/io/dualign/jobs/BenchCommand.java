@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "bench model: timed training steps. Default: ${DEFAULT-VALUE}")
   int trainSteps;
 
-  @Option(names = "--prompts", defaultValue = "16",
+  @Option(names = "--prompts", defaultValue = "8",
       description = "bench rollout: prompts (x rollout.samples) generated per round. "
           + "Default: ${DEFAULT-VALUE}")
   int prompts;
