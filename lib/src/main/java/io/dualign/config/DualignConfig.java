@@ -26,6 +26,8 @@ public final class DualignConfig implements Serializable {
   private final DualSettings dual;
   private final ModelSettings model;
   private final TrainSettings train;
+  private final EvaluateSettings evaluate;
+  private final ReportSettings report;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -40,6 +42,8 @@ public final class DualignConfig implements Serializable {
     this.dual = DualSettings.from(resolved);
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
+    this.evaluate = EvaluateSettings.from(resolved);
+    this.report = ReportSettings.from(resolved);
   }
 
   public String profile() {
@@ -68,6 +72,14 @@ public final class DualignConfig implements Serializable {
 
   public TrainSettings train() {
     return train;
+  }
+
+  public EvaluateSettings evaluate() {
+    return evaluate;
+  }
+
+  public ReportSettings report() {
+    return report;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
