@@ -34,7 +34,14 @@ public final class StageRunner {
     }
     LOG.info("{}: starting", name);
     PendingOutput out = dir.begin(name);
-    Map<String, Object> summary = job.run(ctx, out);
+    Map<String, Object> summary;
+    try {
+      summary = job.run(ctx, out);
+    } catch (io.dualign.config.ConfigError refused) {
+      // Refused before writing (e.g. an input stage not committed): leave no partial output.
+      out.abort();
+      throw refused;
+    }
     Map<String, Object> marker = out.commit(summary);
     LOG.info("{}: committed in {} s -> {}", name, marker.get("seconds"), dir.path(name));
     return new Outcome(stage, false, marker);

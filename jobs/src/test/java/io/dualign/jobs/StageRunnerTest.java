@@ -73,4 +73,16 @@ class StageRunnerTest {
     }
     assertEquals(2, calls.get());
   }
+
+  @Test
+  void aStageRefusedBeforeWritingLeavesNothing(@TempDir Path dir) throws Exception {
+    try (StageContext ctx = new StageContext(TINY, dir.toString(), "test")) {
+      io.dualign.config.ConfigError e = assertThrows(io.dualign.config.ConfigError.class,
+          () -> StageRunner.run(ctx, Stage.SFT, (c, out) -> {
+            throw new io.dualign.config.ConfigError("sft needs a committed prepare");
+          }));
+      assertEquals("sft needs a committed prepare", e.getMessage());
+      assertEquals(OutputState.ABSENT, ctx.runDir().state("sft"));
+    }
+  }
 }

@@ -46,6 +46,18 @@ public final class PendingOutput {
   }
 
   /**
+   * Abandons the output: removes its temporary folder, as if the attempt had never started (for a
+   * stage refused before it wrote anything, e.g. because its input stage is not committed).
+   */
+  public void abort() {
+    try {
+      runDir.fs().delete(path, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + path, e);
+    }
+  }
+
+  /**
    * Commits the output with its summary (counts, timings, versions, λ...), which becomes the
    * {@code _SUCCESS.json} marker; {@code output}, {@code started}, {@code finished} and
    * {@code seconds} are added.
