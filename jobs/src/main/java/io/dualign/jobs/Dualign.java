@@ -52,6 +52,10 @@ public final class Dualign implements Runnable {
         cl.addSubcommand(stage.cliName(), new PrepareCommand());
         continue;
       }
+      if (stage == Stage.ALIGN) {
+        cl.addSubcommand(stage.cliName(), new AlignCommand());
+        continue;
+      }
       CommandLine sub = new CommandLine(new StageCommand(stage));
       sub.getCommandSpec().usageMessage().description(stage.description());
       cl.addSubcommand(stage.cliName(), sub);

@@ -30,6 +30,7 @@ public final class StageJobs {
     BUILT.put(Stage.TRAIN_REWARD, new TrainModelJob(Stage.TRAIN_REWARD));
     BUILT.put(Stage.TRAIN_COST, new TrainModelJob(Stage.TRAIN_COST));
     BUILT.put(Stage.SOLVE_DUAL, new SolveDualJob());
+    BUILT.put(Stage.ALIGN, new AlignJob());
     BUILT.put(Stage.REPORT, new ReportJob());
   }
 

@@ -29,6 +29,15 @@ public final class StageRunner {
       LOG.info("{}: already committed in {}; skipping", name, dir.path(name));
       return new Outcome(stage, true, dir.marker(name).orElseThrow());
     }
+    if (job instanceof CompositeStageJob composite) {
+      LOG.info("{}: starting (parts committed one by one; committed parts are kept)", name);
+      long t0 = System.nanoTime();
+      Map<String, Object> summary = new java.util.LinkedHashMap<>(composite.runParts(ctx));
+      summary.put("seconds", (System.nanoTime() - t0) / 1e9);
+      Map<String, Object> marker = dir.commitComposite(name, summary);
+      LOG.info("{}: committed -> {}", name, dir.path(name));
+      return new Outcome(stage, false, marker);
+    }
     if (state == OutputState.PARTIAL) {
       LOG.warn("{}: replacing the partial output of an earlier attempt", name);
     }

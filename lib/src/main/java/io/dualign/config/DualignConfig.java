@@ -28,6 +28,7 @@ public final class DualignConfig implements Serializable {
   private final TrainSettings train;
   private final EvaluateSettings evaluate;
   private final ReportSettings report;
+  private final AlignSettings align;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -44,6 +45,7 @@ public final class DualignConfig implements Serializable {
     this.train = TrainSettings.from(resolved);
     this.evaluate = EvaluateSettings.from(resolved);
     this.report = ReportSettings.from(resolved);
+    this.align = AlignSettings.from(resolved);
   }
 
   public String profile() {
@@ -80,6 +82,10 @@ public final class DualignConfig implements Serializable {
 
   public ReportSettings report() {
     return report;
+  }
+
+  public AlignSettings align() {
+    return align;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */

@@ -203,6 +203,21 @@ public final class RunDirectory {
     }
   }
 
+  /**
+   * Commits an output whose content is other outputs committed one by one below it (e.g.
+   * {@code align/caid} over its {@code iteration-<t>} folders): writes only its marker, with the
+   * same added fields as {@link PendingOutput#commit}, and removes nothing.
+   *
+   * @return the marker as written
+   */
+  public Map<String, Object> commitComposite(String output, Map<String, Object> summary) {
+    Map<String, Object> marker = new LinkedHashMap<>(summary);
+    marker.put("output", output);
+    marker.put("finished", java.time.Instant.now().toString());
+    writeAtomically(new Path(path(output), MARKER), Json.write(marker));
+    return marker;
+  }
+
   /** Moves a finished temporary output into place and writes its marker last. */
   void commit(PendingOutput pending, Map<String, Object> summary) throws IOException {
     Path finalPath = pending.finalPath();

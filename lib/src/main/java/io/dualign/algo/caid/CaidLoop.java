@@ -14,6 +14,9 @@ import java.util.function.Consumer;
  * if t &lt; T, û(t) = evaluate(θ(t)) and λ(t+1) = clamp(λ(t) − η·û(t), 0, λ_max). λ(1) is the warm
  * start (the one-shot λ*) and θ(0) the reference policy.
  *
+ * <p>Without an evaluator λ stays at its warm start (the fixed-multiplier baselines: one-shot
+ * DPO at λ*, DPO on the data's labels): no rollout, no dual step, T maximisation steps.
+ *
  * <p>Each finished iteration is handed to a listener before the next starts (where the neural
  * version commits it), and {@link #resume} continues from the last committed iteration.
  *
@@ -31,7 +34,7 @@ public final class CaidLoop<P> {
       throw new IllegalArgumentException("CAID needs at least one iteration, was " + iterations);
     }
     this.maximiser = Objects.requireNonNull(maximiser);
-    this.evaluator = Objects.requireNonNull(evaluator);
+    this.evaluator = evaluator;
     this.update = Objects.requireNonNull(update);
     this.iterations = iterations;
   }
@@ -56,8 +59,12 @@ public final class CaidLoop<P> {
       ConstraintEstimate estimate = null;
       DualState next = null;
       if (t < iterations) {
-        estimate = evaluator.evaluate(policy, t);
-        next = update.step(state, estimate);
+        if (evaluator == null) {
+          next = new DualState(t + 1, state.lambda());
+        } else {
+          estimate = evaluator.evaluate(policy, t);
+          next = update.step(state, estimate);
+        }
       }
       CaidIteration<P> it = new CaidIteration<>(t, state, policy, estimate, next);
       onIteration.accept(it);

@@ -1,0 +1,305 @@
+package io.dualign.algo.align;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import io.dualign.algo.caid.CaidIteration;
+import io.dualign.algo.caid.CaidLoop;
+import io.dualign.algo.caid.ConstraintEvaluator;
+import io.dualign.algo.caid.LagrangianMaximiser;
+import io.dualign.config.AlignSettings;
+import io.dualign.config.DualSettings;
+import io.dualign.config.DualignConfig;
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintEstimate;
+import io.dualign.dual.ConstraintEstimator;
+import io.dualign.dual.DualState;
+import io.dualign.dual.SampleTable;
+import io.dualign.run.Json;
+import io.dualign.run.OutputState;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code AlignRun} is the work of the {@code align} stage for one method: T iterations of
+ * relabel → one DPO epoch (a one-task Spark stage) → (CAID, t &lt; T) rollout, aggregate û and
+ * dual step, driven by {@link CaidLoop}, each committed atomically as
+ * {@code align/<method>/iteration-<t>}; then the method's own marker. A rerun continues after the
+ * last committed iteration with the λ and the checkpoint it recorded.
+ *
+ * <p>The reference log-probabilities of the train pairs are computed once per run into the
+ * committed output {@code align/reference} and reused by every iteration, method and resume.
+ */
+public final class AlignRun {
+  private static final Logger LOG = LoggerFactory.getLogger(AlignRun.class);
+  public static final String STAGE = "align";
+  public static final String REFERENCE = STAGE + "/reference";
+  public static final String LOGPROBS = "logprobs";
+  public static final String PAIRS = "pairs";
+  public static final String MODEL = "model";
+  public static final String ROLLOUTS = "rollouts";
+
+  private final SparkSession spark;
+  private final RunDirectory dir;
+  private final DualignConfig cfg;
+  private final PolicyRollouts rollouts;
+  private final String runId;
+
+  /** Where the inputs are: scored pairs, π_ref's checkpoint, its samples, and λ*. */
+  public record Inputs(String scoredPairs, String referenceModel, String referenceSamples,
+      double[] lambdaStar) {}
+
+  /** @param rollouts the rollout implementation (only CAID uses it; may be null otherwise) */
+  public AlignRun(SparkSession spark, RunDirectory dir, DualignConfig cfg,
+      PolicyRollouts rollouts, String runId) {
+    this.spark = spark;
+    this.dir = dir;
+    this.cfg = cfg;
+    this.rollouts = rollouts;
+    this.runId = runId;
+  }
+
+  /** The output of a method: {@code align/<method>}. */
+  public static String methodOutput(AlignMethod m) {
+    return STAGE + "/" + m.cliName();
+  }
+
+  /** The output of one iteration: {@code align/<method>/iteration-<t>}. */
+  public static String iterationOutput(AlignMethod m, int t) {
+    return methodOutput(m) + "/iteration-" + t;
+  }
+
+  /** The last iteration t such that 1..t are all committed (0: none). */
+  public int lastCommitted(AlignMethod m) {
+    int t = 0;
+    while (t < cfg.align().iterations()
+        && dir.state(iterationOutput(m, t + 1)) == OutputState.COMMITTED) {
+      t++;
+    }
+    return t;
+  }
+
+  /**
+   * Runs (or resumes, or skips when committed) {@code method}; returns its marker.
+   */
+  public Map<String, Object> run(AlignMethod method, Inputs in) throws Exception {
+    String out = methodOutput(method);
+    if (dir.state(out) == OutputState.COMMITTED) {
+      LOG.info("align {}: already committed", method.cliName());
+      return dir.marker(out).orElseThrow();
+    }
+    if (method.dualSteps() && rollouts == null) {
+      throw new IllegalStateException("align caid needs a rollout implementation");
+    }
+    AlignSettings as = cfg.align();
+    DualSettings ds = cfg.dual();
+    List<Constraint> constraints = ds.constraints();
+    Dataset<Row> reference = referenceLogProbs(in);
+    Dataset<Row> scored = spark.read().schema(AlignPairs.scoredSchema(constraints))
+        .parquet(in.scoredPairs());
+    Dataset<Row> train = AlignPairs.trainPairs(scored, as.maxPairs())
+        .join(reference, AlignPairs.PAIR_ID);
+    Dataset<Row> refSamples = method.dualSteps() ? spark.read()
+        .schema(SampleTable.schema(constraints)).parquet(in.referenceSamples()) : null;
+
+    double[] warm = method.relabels() ? in.lambdaStar().clone() : new double[constraints.size()];
+    int done = lastCommitted(method);
+    String previousModel = in.referenceModel();
+    DualState start = new DualState(1, warm);
+    if (done > 0) {
+      Map<String, Object> last = dir.marker(iterationOutput(method, done)).orElseThrow();
+      previousModel = new Path(dir.path(iterationOutput(method, done)), MODEL).toString();
+      start = new DualState(done + 1, lambdaFrom(last.get("next_lambda"), constraints));
+      LOG.info("align {}: resuming after committed iteration {} with {}", method.cliName(), done,
+          start);
+    }
+    final String[] previous = {previousModel};
+    LagrangianMaximiser<IterationPolicy> maximiser = (prev, lambda, t) -> {
+      String prevDir = prev == null ? previous[0] : prev.committedModel();
+      return maximise(method, train, prevDir, lambda, t);
+    };
+    ConstraintEvaluator<IterationPolicy> evaluator = method.dualSteps()
+        ? (policy, t) -> evaluate(policy, scored, refSamples, t) : null;
+    CaidLoop<IterationPolicy> loop = new CaidLoop<>(maximiser, evaluator, ds.caidUpdate(),
+        as.iterations());
+    LOG.info("align {}: iterations {}..{} from λ = {} with {}", method.cliName(),
+        start.iteration(), as.iterations(), Arrays.toString(start.lambda()), ds.caidUpdate());
+    if (start.iteration() <= as.iterations()) {
+      loop.resume(null, start, it -> commit(method, it, constraints));
+    }
+    return commitMethod(method, constraints);
+  }
+
+  /** A policy θ(t) being made: its pending output and the figures gathered so far. */
+  record IterationPolicy(int iteration, PendingOutput out, String committedModel,
+      Map<String, Object> figures) {}
+
+  private IterationPolicy maximise(AlignMethod method, Dataset<Row> train, String prevDir,
+      double[] lambda, int t) {
+    AlignSettings as = cfg.align();
+    String output = iterationOutput(method, t);
+    PendingOutput out = dir.begin(output);
+    long t0 = System.nanoTime();
+    Dataset<Row> labelled = AlignPairs.label(train, method, cfg.dual().constraints(), lambda,
+        cfg.dual().relabelTemperature(), cfg.run().seed(), t)
+        .withColumn("run_id", lit(runId)).withColumn("iteration", lit(t));
+    labelled.write().parquet(out.uri(PAIRS));
+    double relabelSeconds = (System.nanoTime() - t0) / 1e9;
+    DpoEpoch epoch = new DpoEpoch(prevDir, out.uri(MODEL), cfg.model(), cfg.train(),
+        as.batchSize(), as.learningRate(), cfg.dual().beta(), cfg.run().seed(), t,
+        method.cliName(), cfg.runtime().djlThreadsPerTask());
+    List<String> results = spark.read().parquet(out.uri(PAIRS)).select(
+        AlignPairs.trainingColumns()).coalesce(1).mapPartitions(epoch, Encoders.STRING())
+        .collectAsList();
+    if (results.size() != 1) {
+      throw new IllegalStateException("align " + method.cliName() + " iteration " + t
+          + ": expected one DPO task, got " + results.size());
+    }
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("relabel_seconds", relabelSeconds);
+    try {
+      figures.put("dpo", Json.readMap(results.get(0).getBytes(StandardCharsets.UTF_8)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("align: unreadable DPO figures " + results.get(0), e);
+    }
+    figures.put("previous_model", prevDir);
+    LOG.info("align {} iteration {}: DPO epoch done: {}", method.cliName(), t, figures.get("dpo"));
+    return new IterationPolicy(t, out, new Path(dir.path(output), MODEL).toString(), figures);
+  }
+
+  private ConstraintEstimate evaluate(IterationPolicy policy, Dataset<Row> scored,
+      Dataset<Row> refSamples, int t) {
+    AlignSettings as = cfg.align();
+    Dataset<Row> prompts = AlignPairs.trainPairs(scored, 0)
+        .select(col(AlignPairs.PROMPT_ID), col(AlignPairs.PROMPT)).dropDuplicates(
+            AlignPairs.PROMPT_ID)
+        .orderBy(xxhash64(lit(cfg.run().seed()), lit(t), col(AlignPairs.PROMPT_ID)),
+            col(AlignPairs.PROMPT_ID))
+        .limit(as.rolloutPrompts());
+    long t0 = System.nanoTime();
+    rollouts.rollout(spark, prompts, policy.out().uri(MODEL), runId, t, as.rolloutSamples())
+        .write().parquet(policy.out().uri(ROLLOUTS));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Dataset<Row> written = spark.read().parquet(policy.out().uri(ROLLOUTS));
+    Row counts = written.agg(org.apache.spark.sql.functions.count(lit(1)),
+        sum(col(SampleTable.RESPONSE_TOKENS))).first();
+    long rows = counts.getLong(0);
+    long tokens = counts.isNullAt(1) ? 0 : counts.getLong(1);
+    Map<String, Object> throughput = new LinkedHashMap<>();
+    throughput.put("prompts", as.rolloutPrompts());
+    throughput.put("samples_per_prompt", as.rolloutSamples());
+    throughput.put("rows", rows);
+    throughput.put("response_tokens", tokens);
+    throughput.put("seconds", seconds);
+    throughput.put("samples_per_second", seconds > 0 ? rows / seconds : null);
+    throughput.put("tokens_per_second", seconds > 0 ? tokens / seconds : null);
+    policy.figures().put("rollout", throughput);
+    ConstraintEstimate e = ConstraintEstimator.estimate(written, refSamples,
+        cfg.dual().constraints());
+    LOG.info("align caid iteration {}: û = {} ± {} from {} rollouts in {} s", t,
+        Arrays.toString(e.slack()), Arrays.toString(e.standardError()), rows,
+        String.format(Locale.ROOT, "%.1f", seconds));
+    return e;
+  }
+
+  private void commit(AlignMethod method, CaidIteration<IterationPolicy> it,
+      List<Constraint> constraints) {
+    IterationPolicy p = it.policy();
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("run_id", runId);
+    s.put("method", method.cliName());
+    s.put("iteration", it.iteration());
+    s.put("lambda", it.lambda().toMap(constraints));
+    s.put("estimate", it.estimate() == null ? null : it.estimate().toMaps());
+    s.put("next_lambda", it.nextLambda() == null ? null : it.nextLambda().toMap(constraints));
+    s.put("dual_update", method.dualSteps() ? cfg.dual().caidUpdate().toString() : "none");
+    s.putAll(p.figures());
+    s.put("model", MODEL);
+    s.put("pairs", PAIRS);
+    Map<String, Object> marker = p.out().commit(s);
+    LOG.info("align {}: committed iteration {} (λ {} -> {}) in {} s", method.cliName(),
+        it.iteration(), it.lambda(), it.nextLambda(), marker.get("seconds"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> commitMethod(AlignMethod method, List<Constraint> constraints) {
+    int t = cfg.align().iterations();
+    List<Map<String, Object>> trajectory = new ArrayList<>();
+    List<Object> estimates = new ArrayList<>();
+    Map<String, Object> last = null;
+    for (int i = 1; i <= t; i++) {
+      Map<String, Object> m = dir.marker(iterationOutput(method, i)).orElseThrow(
+          () -> new IllegalStateException("iteration missing"));
+      trajectory.add((Map<String, Object>) m.get("lambda"));
+      estimates.add(m.get("estimate"));
+      last = m;
+    }
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("run_id", runId);
+    s.put("method", method.cliName());
+    s.put("iterations", t);
+    s.put("lambda_trajectory", trajectory);
+    s.put("estimates", estimates);
+    s.put("final_lambda", last.get("lambda"));
+    s.put("final_dpo", last.get("dpo"));
+    s.put("final_model", "iteration-" + t + "/" + MODEL);
+    s.put("beta", cfg.dual().beta());
+    return dir.commitComposite(methodOutput(method), s);
+  }
+
+  private Dataset<Row> referenceLogProbs(Inputs in) throws Exception {
+    if (dir.state(REFERENCE) != OutputState.COMMITTED) {
+      PendingOutput out = dir.begin(REFERENCE);
+      String version = ReferenceLogProbs.version(in.referenceModel());
+      Dataset<Row> scored = spark.read().schema(AlignPairs.scoredSchema(cfg.dual().constraints()))
+          .parquet(in.scoredPairs());
+      long t0 = System.nanoTime();
+      ReferenceLogProbs.compute(AlignPairs.trainPairs(scored, cfg.align().maxPairs()),
+          in.referenceModel(), version, cfg.model(), cfg.align().batchSize(),
+          cfg.runtime().djlThreadsPerTask()).write().parquet(out.uri(LOGPROBS));
+      long n = spark.read().parquet(out.uri(LOGPROBS)).count();
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("run_id", runId);
+      s.put("pairs", n);
+      s.put("reference_model", in.referenceModel());
+      s.put("reference_version", version);
+      s.put("compute_seconds", (System.nanoTime() - t0) / 1e9);
+      out.commit(s);
+      LOG.info("align: reference log-probabilities of {} train pairs committed", n);
+    }
+    return spark.read().schema(ReferenceLogProbs.SCHEMA)
+        .parquet(new Path(dir.path(REFERENCE), LOGPROBS).toString())
+        .select(AlignPairs.PAIR_ID, ReferenceLogProbs.REF_0, ReferenceLogProbs.REF_1);
+  }
+
+  @SuppressWarnings("unchecked")
+  static double[] lambdaFrom(Object recorded, List<Constraint> constraints) {
+    Map<String, Object> m = (Map<String, Object>) recorded;
+    double[] l = new double[constraints.size()];
+    for (int i = 0; i < l.length; i++) {
+      Object v = m == null ? null : m.get(constraints.get(i).name());
+      if (!(v instanceof Number n)) {
+        throw new IllegalStateException("committed iteration records no λ for constraint "
+            + constraints.get(i).name() + ": " + recorded);
+      }
+      l[i] = n.doubleValue();
+    }
+    return l;
+  }
+}

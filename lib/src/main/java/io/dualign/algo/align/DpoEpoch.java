@@ -1,0 +1,178 @@
+package io.dualign.algo.align;
+
+import ai.djl.Device;
+import io.dualign.config.ModelSettings;
+import io.dualign.config.TrainSettings;
+import io.dualign.model.BuiltInTransformer;
+import io.dualign.model.Checkpoint;
+import io.dualign.model.EngineThreads;
+import io.dualign.model.ModelArchitecture;
+import io.dualign.model.SequenceLogProbs;
+import io.dualign.model.TokenBatch;
+import io.dualign.run.Json;
+import io.dualign.spark.Seeds;
+import io.dualign.text.PromptEncoder;
+import io.dualign.train.DpoExample;
+import io.dualign.train.DpoObjective;
+import io.dualign.train.ModelTrainer;
+import io.dualign.train.OptimizerSettings;
+import io.dualign.train.StageTraining;
+import io.dualign.train.TrainingLoop;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+
+/**
+ * {@code DpoEpoch} is step 2 of an align iteration as a one-task Spark stage: it receives every
+ * labelled pair with its reference log-probabilities ({@link AlignPairs#trainingColumns()}),
+ * loads θ(t−1), takes one DPO epoch against π_ref (fresh AdamW with warm-up + cosine over the
+ * epoch, data order seeded by (run seed, iteration, method)), measures {@link DpoFigures} on the
+ * same pairs, and writes θ(t) as a checkpoint. It returns its figures as one JSON string.
+ *
+ * <p>The rows arrive in partition order; they are sorted by pair id first, so the epoch does not
+ * depend on how Spark partitioned them. The interface is the data-parallel one (rows in, one
+ * summary per task out): several tasks would each return their figures.
+ */
+public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
+  private static final long serialVersionUID = 1L;
+  private final String previousDir;
+  private final String outputDir;
+  private final ModelSettings model;
+  private final TrainSettings train;
+  private final int batchSize;
+  private final double learningRate;
+  private final double beta;
+  private final long runSeed;
+  private final int iteration;
+  private final String method;
+  private final int threads;
+
+  public DpoEpoch(String previousDir, String outputDir, ModelSettings model, TrainSettings train,
+      int batchSize, double learningRate, double beta, long runSeed, int iteration, String method,
+      int threads) {
+    this.previousDir = previousDir;
+    this.outputDir = outputDir;
+    this.model = model;
+    this.train = train;
+    this.batchSize = batchSize;
+    this.learningRate = learningRate;
+    this.beta = beta;
+    this.runSeed = runSeed;
+    this.iteration = iteration;
+    this.method = method;
+    this.threads = threads;
+  }
+
+  /** A labelled pair as the epoch holds it. */
+  private record Pair(String id, String prompt, String r0, String r1, int preferred, double ref0,
+      double ref1) {}
+
+  @Override
+  public Iterator<String> call(Iterator<Row> rows) throws Exception {
+    EngineThreads.apply(threads);
+    List<Pair> pairs = new ArrayList<>();
+    long unlabelled = 0;
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      if (r.isNullAt(4)) {
+        unlabelled++;
+        continue;
+      }
+      pairs.add(new Pair(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
+          r.getInt(4), r.getDouble(5), r.getDouble(6)));
+    }
+    if (pairs.isEmpty()) {
+      throw new IllegalArgumentException("align " + method + " iteration " + iteration
+          + ": no labelled pair to train on (" + unlabelled + " rows without a label)");
+    }
+    pairs.sort(Comparator.comparing(Pair::id));
+    long seed = Seeds.mix(runSeed, iteration, "dpo-epoch/" + method, 0);
+    ModelArchitecture arch = StageTraining.architecture(model, ModelArchitecture.Head.LANGUAGE_MODEL);
+    FileSystem inFs = FileSystem.get(URI.create(previousDir), new Configuration());
+    java.nio.file.Path tokFile = Files.createTempFile("dualign-dpo-tokenizer-", ".json");
+    try (Checkpoint.Loaded prev = Checkpoint.load(inFs, new Path(previousDir), arch, Device.cpu())) {
+      Files.copy(prev.tokenizer().file(), tokFile,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      BuiltInTransformer policy = prev.model();
+      PromptEncoder enc = PolicyCodec.encoder(prev.tokenizer(), model);
+      long pad = prev.tokenizer().padId();
+      List<DpoExample> examples = new ArrayList<>();
+      for (Pair p : pairs) {
+        long[] prompt = enc.prompt(p.prompt()).ids();
+        long[] y0 = enc.response(p.r0()).ids();
+        long[] y1 = enc.response(p.r1()).ids();
+        examples.add(p.preferred() == 1 ? new DpoExample(prompt, y1, y0, p.ref1(), p.ref0())
+            : new DpoExample(prompt, y0, y1, p.ref0(), p.ref1()));
+      }
+      DpoObjective objective = new DpoObjective(policy, pad, (float) beta);
+      int steps = TrainingLoop.stepsFor(examples.size(), batchSize, 1);
+      ModelTrainer trainer = new ModelTrainer(policy, new OptimizerSettings((float) learningRate,
+          train.warmupSteps(), steps, (float) train.weightDecay(), (float) train.gradClipNorm()));
+      TrainingLoop.FitResult fit = TrainingLoop.fit("align " + method + " iteration " + iteration,
+          trainer, objective, examples, batchSize, 1, seed, train.logEverySteps());
+      DpoFigures figures = figures(policy, pad, examples, batchSize, beta);
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("pairs", pairs.size());
+      s.put("unlabelled_pairs", unlabelled);
+      s.put("preferred_1_share", pairs.stream().filter(p -> p.preferred() == 1).count()
+          / (double) pairs.size());
+      s.put("steps", fit.steps());
+      s.put("final_train_loss", fit.lastLoss());
+      s.put("train_tokens", fit.tokens());
+      s.put("train_seconds", fit.seconds());
+      s.put("train_tokens_per_second", fit.tokensPerSecond());
+      s.putAll(figures.toMap());
+      s.put("previous_version", prev.version());
+      s.put("data_order_seed", seed);
+      FileSystem outFs = FileSystem.get(URI.create(outputDir), new Configuration());
+      String version = Checkpoint.save(policy, tokFile, outFs, new Path(outputDir), s);
+      s.put("model_version", version);
+      return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
+    } finally {
+      Files.deleteIfExists(tokFile);
+    }
+  }
+
+  /** The trained policy's figures on the epoch's pairs. */
+  static DpoFigures figures(BuiltInTransformer policy, long pad, List<DpoExample> examples,
+      int batchSize, double beta) {
+    int n = examples.size();
+    double[] pc = new double[n];
+    double[] pr = new double[n];
+    double[] rc = new double[n];
+    double[] rr = new double[n];
+    for (int i = 0; i < n; i += batchSize) {
+      List<DpoExample> batch = examples.subList(i, Math.min(n, i + batchSize));
+      List<long[]> prompts = new ArrayList<>();
+      List<long[]> responses = new ArrayList<>();
+      for (DpoExample e : batch) {
+        prompts.add(e.prompt());
+        responses.add(e.chosen());
+      }
+      for (DpoExample e : batch) {
+        prompts.add(e.prompt());
+        responses.add(e.rejected());
+      }
+      double[] lp = SequenceLogProbs.sequenceValues(policy,
+          TokenBatch.of(prompts, responses, pad, TokenBatch.Padding.RIGHT));
+      for (int j = 0; j < batch.size(); j++) {
+        pc[i + j] = lp[j];
+        pr[i + j] = lp[batch.size() + j];
+        rc[i + j] = batch.get(j).refChosen();
+        rr[i + j] = batch.get(j).refRejected();
+      }
+    }
+    return DpoFigures.of(pc, pr, rc, rr, beta);
+  }
+}

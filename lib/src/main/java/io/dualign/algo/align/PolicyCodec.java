@@ -1,0 +1,20 @@
+package io.dualign.algo.align;
+
+import io.dualign.config.ModelSettings;
+import io.dualign.text.ChatTemplate;
+import io.dualign.text.PromptEncoder;
+import io.dualign.text.TextTokenizer;
+
+/**
+ * {@code PolicyCodec} builds the one {@link PromptEncoder} every align step uses for a policy's
+ * tokenizer (template, prompt and response limits from the model settings), so the reference
+ * log-probabilities and the DPO epoch see exactly the same token sequences.
+ */
+final class PolicyCodec {
+  private PolicyCodec() {}
+
+  static PromptEncoder encoder(TextTokenizer tok, ModelSettings ms) {
+    return new PromptEncoder(tok, new ChatTemplate(ms.chatTemplate()), ms.maxPromptTokens(),
+        ms.maxResponseTokens());
+  }
+}

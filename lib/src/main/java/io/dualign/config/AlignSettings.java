@@ -1,0 +1,35 @@
+package io.dualign.config;
+
+import com.typesafe.config.Config;
+import io.dualign.algo.align.AlignMethod;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code AlignSettings} are the settings of the {@code align} section: which methods the pipeline
+ * runs, the iterations T, the rollout size M × K, and the DPO epoch's batch size,
+ * learning rate and pair budget.
+ */
+public record AlignSettings(List<AlignMethod> methods, int iterations, int rolloutPrompts,
+    int rolloutSamples, int batchSize, double learningRate,
+    long maxPairs) implements Serializable {
+  public AlignSettings {
+    methods = List.copyOf(methods);
+    if (methods.isEmpty() || methods.stream().distinct().count() != methods.size()) {
+      throw new ConfigError("align.methods must list each method at most once and at least one, "
+          + "was " + methods);
+    }
+  }
+
+  static AlignSettings from(Config c) {
+    List<AlignMethod> methods = new ArrayList<>();
+    for (String m : c.getStringList("align.methods")) {
+      methods.add(AlignMethod.of(m));
+    }
+    return new AlignSettings(methods, c.getInt("align.iterations"),
+        c.getInt("align.rolloutPrompts"), c.getInt("align.rolloutSamples"),
+        c.getInt("align.batchSize"),
+        c.getDouble("align.learningRate"), c.getLong("align.maxPairs"));
+  }
+}
