@@ -31,6 +31,7 @@ public final class StageJobs {
     BUILT.put(Stage.TRAIN_COST, new TrainModelJob(Stage.TRAIN_COST));
     BUILT.put(Stage.SOLVE_DUAL, new SolveDualJob());
     BUILT.put(Stage.ALIGN, new AlignJob());
+    BUILT.put(Stage.EVALUATE, new EvaluateJob());
     BUILT.put(Stage.REPORT, new ReportJob());
   }
 
