@@ -222,6 +222,8 @@ final class EvaluateJob implements StageJob {
       p.put("errors", r.getAs("errors"));
       p.put("reward_mean", r.getAs("reward_mean"));
       p.put("delta_reward", r.getAs("delta_reward"));
+      p.put("delta_reward_lower95", r.getAs("delta_reward_lower95"));
+      p.put("delta_reward_upper95", r.getAs("delta_reward_upper95"));
       p.put("delta_" + c.column(), r.getAs("delta_" + c.column()));
       p.put("delta_" + c.column() + "_lower95", r.getAs("delta_" + c.column() + "_lower95"));
       p.put("delta_" + c.column() + "_upper95", r.getAs("delta_" + c.column() + "_upper95"));
