@@ -1,17 +1,61 @@
 package io.dualign.jobs;
 
 import io.dualign.algo.align.PolicyRollouts;
-import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import io.dualign.config.RolloutSettings;
+import io.dualign.spark.ModelRef;
+import io.dualign.spark.RolloutSpec;
+import io.dualign.spark.Rollouts;
+import io.dualign.spark.RunModels;
+import io.dualign.spark.ScoringSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code AlignRollouts} supplies CAID's rollouts: the distributed sampling and scoring of issue #5
- * ({@code io.dualign.spark.Rollouts}), configured by the {@code rollout} section.
+ * {@code AlignRollouts} are CAID's rollouts in a run: {@link Rollouts} (issue #5) from the policy
+ * checkpoint of the iteration, K = {@code align.rolloutSamples} per prompt, sampled as the
+ * {@code rollout} section says (temperature, top-p, top-k, response length, batches) and scored
+ * with the run's reward and cost models exactly as {@code sample-ref} scores π_ref's samples.
  */
-final class AlignRollouts {
-  private AlignRollouts() {}
+final class AlignRollouts implements PolicyRollouts {
+  private final DualignConfig config;
+  private final ScoringSpec scoring;
+  private final Configuration hadoop;
 
+  private AlignRollouts(DualignConfig config, ScoringSpec scoring, Configuration hadoop) {
+    this.config = config;
+    this.scoring = scoring;
+    this.hadoop = hadoop;
+  }
+
+  /** The run's rollouts (needs committed train-reward and, for cost utilities, train-cost). */
   static PolicyRollouts fromConfig(StageContext ctx) {
-    throw new ConfigError("align --method caid needs the distributed rollouts of issue #5 "
-        + "(io.dualign.spark.Rollouts), which this build does not contain yet");
+    Configuration hadoop = ctx.spark().sparkContext().hadoopConfiguration();
+    try {
+      return new AlignRollouts(ctx.config(), RunModels.scoring(ctx.config(), ctx.runDir(), hadoop),
+          hadoop);
+    } catch (IOException e) {
+      throw new UncheckedIOException("align: cannot read the run's score models", e);
+    }
+  }
+
+  @Override
+  public Dataset<Row> rollout(SparkSession spark, Dataset<Row> prompts, String policyDir,
+      String runId, int iteration, int samplesPerPrompt) {
+    RolloutSettings r = config.rollout();
+    ModelRef policy;
+    try {
+      policy = ModelRef.of(policyDir, hadoop);
+    } catch (IOException e) {
+      throw new UncheckedIOException("align: no policy checkpoint in " + policyDir, e);
+    }
+    RolloutSpec spec = new RolloutSpec(runId, iteration, policy, samplesPerPrompt,
+        r.temperature(), r.topP(), r.topK(), r.maxNewTokens(), config.run().seed(),
+        r.batchSize(), r.partitions(), scoring);
+    return Rollouts.sample(spark, prompts, spec);
   }
 }

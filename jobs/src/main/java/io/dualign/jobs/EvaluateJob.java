@@ -8,13 +8,10 @@ import io.dualign.algo.align.AlignMethod;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.algo.align.PolicyRollouts;
 import io.dualign.config.ConfigError;
-import io.dualign.config.DataSettings;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.EvaluateSettings;
 import io.dualign.data.DataTables;
 import io.dualign.data.Hashes;
-import io.dualign.data.synthetic.GoldScore;
-import io.dualign.data.synthetic.GoldScorer;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationSummary;
 import io.dualign.eval.EvaluationTables;
@@ -25,7 +22,6 @@ import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +29,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -52,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * others) samples {@code evaluate.samplesPerPrompt} responses per evaluation prompt (the test
  * split of {@code prepare/prompts}, plus {@code evaluate.extraPrompts}) on the executors through
  * the same rollouts CAID uses, scored by the reward and every utility and, on the embedded
- * synthetic data, by the gold scorers. It writes {@code evaluate/samples} and the per-policy
- * {@code evaluate/summary} ({@link EvaluationSummary}).
+ * synthetic data, by the gold scorers (the rollouts' {@code rollout.goldScores}). It writes
+ * {@code evaluate/samples} and the per-policy {@code evaluate/summary} ({@link EvaluationSummary}).
  */
 final class EvaluateJob implements StageJob {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
@@ -100,7 +95,6 @@ final class EvaluateJob implements StageJob {
             + e.getMessage(), e);
       }
     }
-    boolean gold = DataSettings.SYNTHETIC.equals(cfg.data().input());
     StructType schema = EvaluationTables.samplesSchema(constraints);
     String samplesUri = out.uri(EvaluationTables.SAMPLES);
     int k = cfg.evaluate().samplesPerPrompt();
@@ -108,8 +102,9 @@ final class EvaluateJob implements StageJob {
       long t0 = System.nanoTime();
       Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"), p.checkpoint(),
           ctx.runId(), p.id().iteration(), k);
-      Dataset<Row> scored = withGold(rows, gold);
-      Dataset<Row> joined = scored.drop("prompt").join(broadcast(prompts), "prompt_id")
+      Dataset<Row> scored = withGold(rows);
+      Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
+          .join(broadcast(prompts), "prompt_id")
           .withColumn("policy", lit(p.id().name()))
           .withColumn("method", lit(p.id().method()))
           .withColumn("iteration", lit(p.id().iteration()));
@@ -127,6 +122,7 @@ final class EvaluateJob implements StageJob {
         cfg.evaluate().bootstrapSamples(), cfg.run().seed(), ctx.runId());
     EvaluationSummary.write(spark, summary, constraints, out.uri(EvaluationTables.SUMMARY));
     prompts.unpersist();
+    boolean gold = samples.filter(col("gold_cost").isNotNull()).limit(1).count() > 0;
     return marker(ctx, policies, promptCount, k, gold, summary, constraints);
   }
 
@@ -183,21 +179,19 @@ final class EvaluateJob implements StageJob {
     return out.dropDuplicates("prompt_id");
   }
 
-  /** Adds gold_reward / gold_cost: the synthetic world's scores, or nulls for real data. */
-  static Dataset<Row> withGold(Dataset<Row> rows, boolean gold) {
+  /**
+   * The rows with {@code gold_reward} / {@code gold_cost}: the rollouts' own (they add the
+   * synthetic world's gold scores per {@code rollout.goldScores}), or null columns.
+   */
+  static Dataset<Row> withGold(Dataset<Row> rows) {
     List<String> names = Arrays.asList(rows.columns());
-    if (names.contains("gold_reward") && names.contains("gold_cost")) {
-      return rows;
+    Dataset<Row> out = rows;
+    for (String g : List.of("gold_reward", "gold_cost")) {
+      if (!names.contains(g)) {
+        out = out.withColumn(g, lit(null).cast(DataTypes.DoubleType));
+      }
     }
-    if (!gold) {
-      return rows.withColumn("gold_reward", lit(null).cast(DataTypes.DoubleType))
-          .withColumn("gold_cost", lit(null).cast(DataTypes.DoubleType));
-    }
-    StructType schema = rows.schema().add("gold_reward", DataTypes.DoubleType, true)
-        .add("gold_cost", DataTypes.DoubleType, true);
-    return rows.mapPartitions(new GoldFn(rows.schema().fieldIndex("prompt"),
-        rows.schema().fieldIndex("response"), rows.schema().fieldIndex("error")),
-        Encoders.row(schema));
+    return out;
   }
 
   private static Map<String, Object> marker(StageContext ctx, List<Policy> policies,
@@ -246,45 +240,6 @@ final class EvaluateJob implements StageJob {
       String prompt = r.getString(0);
       return RowFactory.create(Hashes.promptId(prompt), prompt, r.isNullAt(1) ? null
           : r.getString(1), "extra");
-    }
-  }
-
-  /** Scores each sample with the synthetic world's gold scorer (null for a row with an error). */
-  static final class GoldFn implements MapPartitionsFunction<Row, Row> {
-    private static final long serialVersionUID = 1L;
-    private final int prompt;
-    private final int response;
-    private final int error;
-
-    GoldFn(int prompt, int response, int error) {
-      this.prompt = prompt;
-      this.response = response;
-      this.error = error;
-    }
-
-    @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
-      return new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
-        }
-
-        @Override
-        public Row next() {
-          Row r = rows.next();
-          Object[] v = new Object[r.size() + 2];
-          for (int i = 0; i < r.size(); i++) {
-            v[i] = r.get(i);
-          }
-          if (r.isNullAt(error)) {
-            GoldScore g = GoldScorer.score(r.getString(prompt), r.getString(response));
-            v[r.size()] = g.reward();
-            v[r.size() + 1] = g.cost();
-          }
-          return RowFactory.create(v);
-        }
-      };
     }
   }
 }

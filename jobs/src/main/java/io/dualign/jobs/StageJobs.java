@@ -31,6 +31,8 @@ public final class StageJobs {
     BUILT.put(Stage.TRAIN_COST, new TrainModelJob(Stage.TRAIN_COST));
     BUILT.put(Stage.SOLVE_DUAL, new SolveDualJob());
     BUILT.put(Stage.ALIGN, new AlignJob());
+    BUILT.put(Stage.SAMPLE_REF, new SampleReferenceJob());
+    BUILT.put(Stage.SCORE, new ScorePairsJob());
     BUILT.put(Stage.EVALUATE, new EvaluateJob());
     BUILT.put(Stage.REPORT, new ReportJob());
   }

@@ -29,6 +29,7 @@ public final class DualignConfig implements Serializable {
   private final EvaluateSettings evaluate;
   private final ReportSettings report;
   private final AlignSettings align;
+  private final RolloutSettings rollout;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this.profile = profile;
@@ -46,6 +47,7 @@ public final class DualignConfig implements Serializable {
     this.evaluate = EvaluateSettings.from(resolved);
     this.report = ReportSettings.from(resolved);
     this.align = AlignSettings.from(resolved);
+    this.rollout = RolloutSettings.from(resolved, model);
   }
 
   public String profile() {
@@ -86,6 +88,10 @@ public final class DualignConfig implements Serializable {
 
   public AlignSettings align() {
     return align;
+  }
+
+  public RolloutSettings rollout() {
+    return rollout;
   }
 
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */

@@ -37,6 +37,17 @@ public final class Generator {
   /** Generates one response per prompt, row {@code i} sampled with {@code seeds[i]}. */
   public List<Generation> generate(List<long[]> prompts, long[] seeds, SamplingParams p,
       boolean useCache) {
+    return generate(prompts, seeds, p, useCache, 0);
+  }
+
+  /**
+   * As {@link #generate(List, long[], SamplingParams, boolean)}, with prompts left-padded to at
+   * least {@code padTo} tokens. Callers that need bit-identical rows whatever the batch (a
+   * retried or repartitioned Spark task) pad every row of a length bucket to the same width: a
+   * row's floating-point results depend on the padded width, not on the other rows.
+   */
+  public List<Generation> generate(List<long[]> prompts, long[] seeds, SamplingParams p,
+      boolean useCache, int padTo) {
     int b = prompts.size();
     if (seeds.length != b) {
       throw new IllegalArgumentException(b + " prompts but " + seeds.length + " seeds");
@@ -47,7 +58,7 @@ public final class Generator {
     if (useCache && !lm.supportsKvCache()) {
       throw new IllegalArgumentException(lm.getClass().getSimpleName() + " has no KV cache");
     }
-    int promptLen = 0;
+    int promptLen = Math.max(0, padTo);
     for (long[] pr : prompts) {
       if (pr.length == 0) {
         throw new IllegalArgumentException("empty prompt in row " + prompts.indexOf(pr));

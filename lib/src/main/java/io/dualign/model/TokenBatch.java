@@ -22,12 +22,21 @@ public record TokenBatch(int rows, int cols, long[] ids, int[] mask, int[] targe
    */
   public static TokenBatch of(List<long[]> prompts, List<long[]> responses, long padId,
       Padding padding) {
+    return of(prompts, responses, padId, padding, 0);
+  }
+
+  /**
+   * As {@link #of(List, List, long, Padding)}, padded to at least {@code minCols} columns (a fixed
+   * width makes a row's floating-point results independent of the other rows of its batch).
+   */
+  public static TokenBatch of(List<long[]> prompts, List<long[]> responses, long padId,
+      Padding padding, int minCols) {
     if (prompts.size() != responses.size()) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size()
           + " responses");
     }
     int rows = prompts.size();
-    int cols = 0;
+    int cols = Math.max(0, minCols);
     for (int r = 0; r < rows; r++) {
       cols = Math.max(cols, prompts.get(r).length + responses.get(r).length);
     }

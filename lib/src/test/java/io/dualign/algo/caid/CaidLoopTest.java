@@ -51,6 +51,23 @@ class CaidLoopTest {
   }
 
   @Test
+  void withoutAnEvaluatorLambdaStaysAtItsWarmStart() {
+    TabularInstance inst = binding();
+    List<Integer> maximised = new ArrayList<>();
+    CaidLoop<TabularInstance.Policy> loop = new CaidLoop<>((prev, lambda, t) -> {
+      maximised.add(t);
+      assertEquals(0.7, lambda[0], 0.0);
+      return inst.maximise(lambda);
+    }, null, new CaidDualUpdate(0.5, new double[] {50}, 0), 3);
+    List<CaidIteration<TabularInstance.Policy>> run = loop.run(inst.reference(),
+        new double[] {0.7}, it -> { });
+    assertEquals(List.of(1, 2, 3), maximised);
+    assertEquals(new DualState(2, new double[] {0.7}), run.get(0).nextLambda());
+    assertNull(run.get(0).estimate());
+    assertNull(run.get(2).nextLambda());
+  }
+
+  @Test
   void resumingFromACommittedIterationEqualsTheUninterruptedRun() {
     TabularInstance inst = binding();
     CaidLoop<TabularInstance.Policy> loop = new CaidLoop<>((p, l, t) -> inst.maximise(l),

@@ -1,0 +1,108 @@
+package io.dualign.jobs;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import io.dualign.data.DataTables;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Stage;
+import io.dualign.spark.PairScoring;
+import io.dualign.spark.ProgressReporter;
+import io.dualign.spark.RolloutMetrics;
+import io.dualign.spark.RunModels;
+import io.dualign.spark.ScoringSpec;
+import io.dualign.spark.UtilityScorer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code ScorePairsJob} is the {@code score} stage: both responses of every prepared pair scored by
+ * the reward model and every utility on the executors, written to {@code score/pairs} — the input
+ * of relabelling and DPO. Its summary also says how often the learned scores agree with the
+ * pairs' labels (reward vs better_response_id, each utility vs safer_response_id). Prompts over
+ * model.maxPromptTokens are cut, as the training stages cut them (rollout.truncatePrompts is for
+ * sampling only).
+ */
+final class ScorePairsJob implements StageJob {
+  /** The scored pairs table inside the stage's output. */
+  static final String PAIRS = "pairs";
+
+  @Override
+  public Map<String, Object> run(StageContext ctx, PendingOutput out) throws Exception {
+    DualignConfig cfg = ctx.config();
+    SparkSession spark = ctx.spark();
+    RunDirectory dir = ctx.runDir();
+    SampleReferenceJob.requireCommitted(dir, Stage.PREPARE, Stage.SCORE);
+    ScoringSpec scoring;
+    try {
+      // Pairs are scored as the training stages encoded them: over-long prompts are cut.
+      scoring = RunModels.scoring(cfg, dir, spark.sparkContext().hadoopConfiguration())
+          .withTruncatePrompts(true);
+    } catch (IllegalStateException e) {
+      throw new ConfigError(Stage.SCORE.cliName() + ": " + e.getMessage(), e);
+    }
+    int partitions = cfg.rollout().partitions() > 0 ? cfg.rollout().partitions()
+        : spark.sparkContext().defaultParallelism();
+    Dataset<Row> pairs = spark.read().schema(DataTables.PAIRS_SCHEMA)
+        .parquet(new Path(dir.path(Stage.PREPARE.cliName()), DataTables.PAIRS).toString());
+    spark.sparkContext().setJobDescription("score: count prepared pairs");
+    long total = pairs.count();
+    RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(), "score");
+    String table = out.uri(PAIRS);
+    spark.sparkContext().setJobDescription("score: " + total + " pairs x 2 responses with "
+        + "reward and " + scoring.utilities() + " on " + partitions + " partitions");
+    long t0 = System.nanoTime();
+    try (ProgressReporter p = ProgressReporter.start(spark.sparkContext(), "score", metrics, total,
+        cfg.runtime().progressIntervalSeconds())) {
+      PairScoring.score(pairs, scoring, partitions, metrics).write().parquet(table);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+
+    spark.sparkContext().setJobDescription("score: summarise the scored pairs");
+    Dataset<Row> written = spark.read().schema(PairScoring.schema(scoring)).parquet(table);
+    Column ok = col("error").isNull();
+    List<Column> aggs = new ArrayList<>(List.of(
+        sum(when(ok, 1).otherwise(0)).as("scored_pairs"),
+        sum(when(ok, 0).otherwise(1)).as("error_pairs"),
+        avg(when(ok, col("reward_1").gt(col("reward_0")).equalTo(col("better_response_id")
+            .equalTo(1)).cast("double"))).as("reward_agrees_with_better"),
+        avg(when(ok, col("reward_0").plus(col("reward_1")).divide(2))).as("mean_reward")));
+    for (UtilityScorer u : scoring.utilities()) {
+      String c = "utility_" + u.constraint();
+      aggs.add(avg(when(ok.and(col("safer_response_id").isNotNull()),
+          col(c + "_1").gt(col(c + "_0")).equalTo(col("safer_response_id").equalTo(1))
+              .cast("double"))).as(c + "_agrees_with_safer"));
+      aggs.add(avg(when(ok, col(c + "_0").plus(col(c + "_1")).divide(2))).as("mean_" + c));
+    }
+    Row r = written.agg(count("*").as("pairs"), aggs.toArray(new Column[0])).first();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("run_id", ctx.runId());
+    for (String f : r.schema().fieldNames()) {
+      summary.put(f, r.get(r.fieldIndex(f)));
+    }
+    long rows = r.getLong(0);
+    summary.put("seconds", seconds);
+    summary.put("pairs_per_second", seconds > 0 ? rows / seconds : null);
+    summary.put("responses_per_second", seconds > 0 ? 2 * rows / seconds : null);
+    summary.put("top_errors", RolloutSummary.topErrors(written));
+    summary.put("reward_version", scoring.reward().version());
+    summary.put("cost_version", scoring.cost() == null ? null : scoring.cost().version());
+    summary.put("utility_scorers", scoring.utilities().stream().map(Object::toString).toList());
+    summary.put("partitions", partitions);
+    summary.put("table", PAIRS);
+    return summary;
+  }
+}

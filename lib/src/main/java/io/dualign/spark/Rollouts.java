@@ -1,0 +1,337 @@
+package io.dualign.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import ai.djl.Device;
+import io.dualign.dual.SampleTable;
+import io.dualign.model.Checkpoint;
+import io.dualign.model.Generation;
+import io.dualign.model.Generator;
+import io.dualign.model.SamplingParams;
+import io.dualign.text.ChatTemplate;
+import io.dualign.text.PromptEncoder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code Rollouts} samples K responses per prompt from a policy on the executors and scores each
+ * with the reward and every utility: the rollouts of {@code sample-ref}, CAID's {@code align}
+ * iterations and {@code evaluate}. The result is a lazily computed table of {@link RolloutTable}
+ * rows; nothing is collected to the driver.
+ *
+ * <p>Each row's sampling seed is {@link Seeds#mix}(run seed, iteration, prompt id, sample index),
+ * and a row's text depends only on its prompt and seed (not on its batch), so a retried or
+ * speculative task — and any partitioning — writes the same rows.
+ */
+public final class Rollouts {
+  private Rollouts() {}
+
+  /**
+   * The rollout of {@code prompts} (columns prompt_id, prompt and optionally category) under
+   * {@code spec}, computed when an action runs.
+   */
+  public static Dataset<Row> sample(SparkSession spark, Dataset<Row> prompts, RolloutSpec spec) {
+    return sample(spark, prompts, spec, null);
+  }
+
+  /** As {@link #sample(SparkSession, Dataset, RolloutSpec)}, adding to {@code metrics} for display. */
+  public static Dataset<Row> sample(SparkSession spark, Dataset<Row> prompts, RolloutSpec spec,
+      RolloutMetrics metrics) {
+    List<String> cols = Arrays.asList(prompts.columns());
+    for (String need : List.of(SampleTable.PROMPT_ID, SampleTable.PROMPT)) {
+      if (!cols.contains(need)) {
+        throw new IllegalArgumentException("prompts need a column '" + need + "'; they have "
+            + cols);
+      }
+    }
+    Dataset<Row> in = prompts.select(col(SampleTable.PROMPT_ID).cast(DataTypes.StringType),
+        col(SampleTable.PROMPT).cast(DataTypes.StringType),
+        cols.contains(RolloutTable.CATEGORY)
+            ? col(RolloutTable.CATEGORY).cast(DataTypes.StringType)
+            : lit(null).cast(DataTypes.StringType).as(RolloutTable.CATEGORY));
+    if (spec.partitions() > 0) {
+      in = in.repartition(spec.partitions(), col(SampleTable.PROMPT_ID));
+    }
+    StructType schema = schema(spec);
+    return in.mapPartitions(new RolloutFn(spec, metrics), Encoders.row(schema));
+  }
+
+  /** The output schema of a rollout under {@code spec}. */
+  public static StructType schema(RolloutSpec spec) {
+    return RolloutTable.schema(spec.scoring().utilityColumns(), spec.scoring().gold());
+  }
+
+  /** One unit of work: sample {@code sampleIdx} of a prompt. */
+  private record Item(String promptId, String prompt, String category, int sampleIdx, long seed) {}
+
+  /** An item with its encoded prompt, its length bucket, or why it cannot be sampled. */
+  private record Prepared(Item item, long[] ids, int promptTokens, boolean truncated, int width,
+      String error) {}
+
+  /** The partition function: generates and scores the partition's prompts × K samples, batch by batch. */
+  static final class RolloutFn implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final RolloutSpec spec;
+    private final RolloutMetrics metrics;
+
+    RolloutFn(RolloutSpec spec, RolloutMetrics metrics) {
+      this.spec = spec;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) throws Exception {
+      ExecutorModels.applyThreads(spec.scoring().threadsPerTask());
+      Device device = ExecutorModels.taskDevice();
+      Checkpoint.Loaded policy = ExecutorModels.lease(spec.policy(), device).get();
+      TextScorers scorers = new TextScorers(spec.scoring(), device);
+      FaultInjection.maybeFail(spec.scoring().failOnceForTesting(), "rollout");
+      TaskContext ctx = TaskContext.get();
+      String gpu = String.join(",", ExecutorProbe.gpuAddresses(ctx));
+      return new Batches(spec, metrics, policy, scorers, input, device.toString(),
+          gpu.isEmpty() ? null : gpu, SparkEnv.get() == null ? null : SparkEnv.get().executorId());
+    }
+  }
+
+  /** Reads work items lazily, a batch at a time, and yields the finished rows. */
+  private static final class Batches implements Iterator<Row> {
+    private final RolloutSpec spec;
+    private final RolloutMetrics metrics;
+    private final Checkpoint.Loaded policy;
+    private final TextScorers scorers;
+    private final Iterator<Row> input;
+    private final String device;
+    private final String gpu;
+    private final String executorId;
+    private final PromptEncoder encoder;
+    private final Generator generator;
+    private final SamplingParams params;
+    private final Deque<Row> ready = new ArrayDeque<>();
+    private final java.util.TreeMap<Integer, List<Prepared>> queues = new java.util.TreeMap<>();
+    private Row current; // the prompt whose samples are being issued
+    private int nextSample;
+
+    Batches(RolloutSpec spec, RolloutMetrics metrics, Checkpoint.Loaded policy,
+        TextScorers scorers, Iterator<Row> input, String device, String gpu, String executorId) {
+      this.spec = spec;
+      this.metrics = metrics;
+      this.policy = policy;
+      this.scorers = scorers;
+      this.input = input;
+      this.device = device;
+      this.gpu = gpu;
+      this.executorId = executorId;
+      ScoringSpec s = spec.scoring();
+      this.encoder = new PromptEncoder(policy.tokenizer(), new ChatTemplate(s.chatTemplate()),
+          s.maxPromptTokens(), s.maxResponseTokens());
+      this.generator = new Generator(policy.model(), policy.tokenizer().eosId(),
+          policy.tokenizer().padId(), policy.tokenizer()::decode);
+      this.params = spec.sampling();
+      int room = policy.model().contextLength() - s.maxPromptTokens();
+      if (params.maxNewTokens() > room) {
+        throw new IllegalArgumentException("maxNewTokens " + params.maxNewTokens()
+            + " + maxPromptTokens " + s.maxPromptTokens() + " exceed the policy's context length "
+            + policy.model().contextLength() + " (" + spec.policy().uri() + ")");
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (ready.isEmpty()) {
+        fill();
+      }
+      return !ready.isEmpty();
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return ready.poll();
+    }
+
+    /**
+     * Reads items until a length bucket holds a full batch (or the input ends, then flushes the
+     * buckets), and processes it. Rows whose prompt is unusable are emitted at once with their
+     * error.
+     */
+    private void fill() {
+      while (ready.isEmpty()) {
+        if ((current == null || nextSample == spec.samplesPerPrompt()) && !input.hasNext()) {
+          for (List<Prepared> q : queues.values()) {
+            if (!q.isEmpty()) {
+              process(new ArrayList<>(q));
+              q.clear();
+              break;
+            }
+          }
+          return;
+        }
+        if (current == null || nextSample == spec.samplesPerPrompt()) {
+          current = input.next();
+          nextSample = 0;
+        }
+        String id = current.getString(0);
+        int k = nextSample++;
+        Prepared p = prepare(new Item(id, current.getString(1), current.getString(2), k,
+            Seeds.mix(spec.runSeed(), spec.iteration(), id == null ? "" : id, k)));
+        if (p.error() != null) {
+          process(List.of(p));
+          continue;
+        }
+        List<Prepared> q = queues.computeIfAbsent(p.width(), w -> new ArrayList<>());
+        q.add(p);
+        if (q.size() == spec.batchSize()) {
+          process(new ArrayList<>(q));
+          q.clear();
+        }
+      }
+    }
+
+    private Prepared prepare(Item it) {
+      PromptEncoder.Encoded enc = null;
+      String error;
+      try {
+        if (it.promptId() == null) {
+          return new Prepared(it, null, 0, false, 0, "prompt_id is null");
+        }
+        if (it.prompt() != null && !it.prompt().isBlank()) {
+          enc = encoder.prompt(it.prompt());
+        }
+        error = TextScorers.promptProblem(it.prompt(), enc, spec.scoring().truncatePrompts(),
+            spec.scoring().maxPromptTokens());
+      } catch (RuntimeException e) {
+        error = "cannot encode prompt: " + e;
+      }
+      int tokens = enc == null ? 0 : enc.ids().length;
+      boolean cut = enc != null && enc.truncated();
+      if (error != null) {
+        return new Prepared(it, null, tokens, cut, 0, error);
+      }
+      int width = LengthBuckets.width(tokens, spec.scoring().maxPromptTokens());
+      return new Prepared(it, enc.ids(), tokens, cut, width, null);
+    }
+
+    /** Generates (rows without an error, all of one bucket), scores and emits a batch. */
+    private void process(List<Prepared> batch) {
+      int n = batch.size();
+      String[] error = new String[n];
+      List<long[]> ids = new ArrayList<>();
+      List<Integer> live = new ArrayList<>();
+      int width = 0;
+      for (int i = 0; i < n; i++) {
+        error[i] = batch.get(i).error();
+        if (error[i] == null) {
+          ids.add(batch.get(i).ids());
+          live.add(i);
+          width = batch.get(i).width();
+        }
+      }
+      Generation[] gens = new Generation[n];
+      if (!live.isEmpty()) {
+        long[] seeds = new long[live.size()];
+        for (int j = 0; j < seeds.length; j++) {
+          seeds[j] = batch.get(live.get(j)).item().seed();
+        }
+        try {
+          List<Generation> out = generator.generate(ids, seeds, params, true, width);
+          for (int j = 0; j < out.size(); j++) {
+            gens[live.get(j)] = out.get(j);
+          }
+        } catch (RuntimeException batchFailure) {
+          // Isolate the failing row(s): a row's text does not depend on its batch.
+          for (int j = 0; j < live.size(); j++) {
+            try {
+              gens[live.get(j)] = generator.generate(List.of(ids.get(j)),
+                  new long[] {seeds[j]}, params, true, width).get(0);
+            } catch (RuntimeException e) {
+              error[live.get(j)] = "generation failed: " + e.getMessage();
+            }
+          }
+        }
+      }
+      List<Item> items = new ArrayList<>(n);
+      int[] promptTokens = new int[n];
+      boolean[] truncated = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        items.add(batch.get(i).item());
+        promptTokens[i] = batch.get(i).promptTokens();
+        truncated[i] = batch.get(i).truncated();
+      }
+      List<String> prompts = new ArrayList<>(n);
+      List<String> responses = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        prompts.add(items.get(i).prompt());
+        responses.add(gens[i] == null ? null : gens[i].text());
+      }
+      TextScorers.Scores s = scorers.score(prompts, responses, error);
+      long tokens = 0;
+      long errors = 0;
+      String rewardVersion = scorers.version(ScorerRole.REWARD);
+      String costVersion = scorers.version(ScorerRole.COST);
+      int m = s.utilities().length;
+      boolean gold = spec.scoring().gold();
+      for (int i = 0; i < n; i++) {
+        Item it = items.get(i);
+        Generation g = gens[i];
+        String err = s.error()[i];
+        boolean ok = err == null;
+        errors += ok ? 0 : 1;
+        if (g != null) {
+          tokens += g.tokens().length;
+        }
+        Object[] v = new Object[8 + m + 12 + (gold ? 2 : 0)];
+        int c = 0;
+        v[c++] = spec.runId();
+        v[c++] = spec.iteration();
+        v[c++] = it.promptId();
+        v[c++] = it.sampleIdx();
+        v[c++] = it.prompt();
+        v[c++] = g == null ? null : g.text();
+        v[c++] = g == null ? null : g.tokens().length;
+        v[c++] = ok ? s.reward()[i] : null;
+        for (int u = 0; u < m; u++) {
+          v[c++] = ok ? s.utilities()[u][i] : null;
+        }
+        v[c++] = err;
+        v[c++] = it.category();
+        v[c++] = it.seed();
+        v[c++] = promptTokens[i] == 0 ? null : promptTokens[i];
+        v[c++] = truncated[i];
+        v[c++] = g == null ? null : g.reason().name().toLowerCase(Locale.ROOT);
+        v[c++] = policy.version();
+        v[c++] = rewardVersion;
+        v[c++] = costVersion;
+        v[c++] = gpu;
+        v[c++] = device;
+        v[c++] = executorId;
+        if (gold) {
+          v[c++] = ok ? s.goldReward()[i] : null;
+          v[c++] = ok ? s.goldCost()[i] : null;
+        }
+        ready.add(RowFactory.create(v));
+      }
+      if (metrics != null) {
+        metrics.add(n, errors, tokens);
+      }
+    }
+  }
+}
