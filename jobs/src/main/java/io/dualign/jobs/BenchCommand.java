@@ -19,8 +19,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: data, model, rollout, dual. Prints figures and a final RESULT line.")
 final class BenchCommand implements Callable<Integer> {
-  private static final Map<String, String> BUILT_BY = Map.of(
-      "rollout", "issue #5 (D: distributed rollout and scoring)");
 
   @Spec CommandSpec spec;
 
@@ -30,7 +28,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin CommonOptions options;
 
-  @Option(names = "--rows", paramLabel = "N", description = "bench data: synthetic jsonl rows. "
+  @Option(names = "--rows", paramLabel = "N", description = "bench data: synthetic jsonl rows; "
+      + "bench rollout: rows scored for the driver-heap figure (and a tenth of it). "
       + "Default: 1000000")
   Long rows;
 
@@ -45,6 +44,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--train-steps", defaultValue = "5",
       description = "bench model: timed training steps. Default: ${DEFAULT-VALUE}")
   int trainSteps;
+
+  @Option(names = "--prompts", defaultValue = "16",
+      description = "bench rollout: prompts (x rollout.samples) generated per round. "
+          + "Default: ${DEFAULT-VALUE}")
+  int prompts;
+
+  @Option(names = "--rounds", defaultValue = "2",
+      description = "bench rollout: alternating rounds per side (best kept). "
+          + "Default: ${DEFAULT-VALUE}")
+  int rounds;
 
   @Override
   public Integer call() throws Exception {
@@ -61,19 +70,23 @@ final class BenchCommand implements Callable<Integer> {
       case "model" -> {
         return modelBench(config, out);
       }
+      case "rollout" -> {
+        long n = rows == null ? 1_000_000L : rows;
+        if (n < 20 || prompts < 1 || rounds < 1) {
+          throw new ConfigError("bench rollout needs --rows >= 20, --prompts >= 1, --rounds >= 1; "
+              + "got " + n + ", " + prompts + ", " + rounds);
+        }
+        try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench rollout")) {
+          return RolloutBench.run(config, ctx.spark(), out, prompts, rounds, n);
+        }
+      }
       case "dual" -> {
         try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {
           return DualBench.run(config, ctx.spark(), out);
         }
       }
-      default -> {
-        String issue = BUILT_BY.get(what);
-        if (issue == null) {
-          throw new ConfigError("bench " + what
-              + " is not allowed: expected one of data, model, rollout, dual");
-        }
-        throw new ConfigError("bench " + what + " is not built yet (" + issue + ")");
-      }
+      default -> throw new ConfigError("bench " + what
+          + " is not allowed: expected one of data, model, rollout, dual");
     }
   }
 

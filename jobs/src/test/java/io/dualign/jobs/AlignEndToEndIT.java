@@ -62,9 +62,17 @@ class AlignEndToEndIT {
           Stage.SAMPLE_REF, Stage.SCORE, Stage.SOLVE_DUAL)) {
         StageRunner.run(ctx, s, StageJobs.job(s).orElseThrow());
       }
-      AlignJob job = (AlignJob) StageJobs.job(Stage.ALIGN).orElseThrow();
-      Map<String, Object> caid = job.runMethod(ctx, AlignMethod.CAID);
+      // The align stage as pipeline runs it: every method of align.methods (caid, oneshot), each
+      // committed as align/<method>, then the stage's marker.
+      assertEquals(List.of(AlignMethod.CAID, AlignMethod.ONESHOT), cfg.align().methods());
+      Map<String, Object> stage = StageRunner.run(ctx, Stage.ALIGN,
+          StageJobs.job(Stage.ALIGN).orElseThrow()).marker();
       RunDirectory dir = ctx.runDir();
+      assertEquals(io.dualign.run.OutputState.COMMITTED, dir.state("align"));
+      Map<String, Object> caid = dir.marker("align/caid").orElseThrow();
+      Map<String, Object> one = dir.marker("align/oneshot").orElseThrow();
+      assertEquals(caid.get("lambda_trajectory"), ((Map<String, Map<String, Object>>) stage
+          .get("methods")).get("caid").get("lambda_trajectory"));
       List<Map<String, Object>> traj = (List<Map<String, Object>>) caid.get("lambda_trajectory");
       assertEquals(cfg.align().iterations(), traj.size());
       for (int t = 1; t < traj.size(); t++) {
@@ -78,8 +86,6 @@ class AlignEndToEndIT {
               + " -> " + after);
         }
       }
-      Map<String, Object> one = job.runMethod(ctx, AlignMethod.ONESHOT);
-      assertTrue(AlignJob.commitStageIfComplete(ctx));
 
       PolicyRollouts r = AlignRollouts.fromConfig(ctx);
       String finalCaid = dir.path("align/caid/iteration-" + cfg.align().iterations()) + "/model";

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.config.ConfigLoader;
+import io.dualign.config.DualignConfig;
 import io.dualign.run.Json;
+import io.dualign.run.Stage;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -18,13 +21,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Resume after SIGKILL: {@code align --method caid} (T = 3) runs in a child JVM that is killed
+ * Resume after SIGKILL on the embedded default (tiny profile, the end-to-end test's sizes, T = 3):
+ * after prepare … solve-dual, {@code dualign align --method caid} runs in a child JVM that is killed
  * with {@code destroyForcibly} (SIGKILL) once iteration 1 is committed, i.e. inside iteration 2;
  * a second child resumes. Its λ trajectory and final figures equal those of an uninterrupted
  * child on a copy of the same run directory: λ to 1e-9 (relative), DPO loss and KL to 1e-6.
  */
 class AlignResumeIT {
-  private static final List<String> SETS = List.of("align.iterations=3");
+  private static final List<String> SETS;
+
+  static {
+    List<String> s = new ArrayList<>(AlignEndToEndIT.SETS);
+    s.add("align.iterations=3");
+    SETS = List.copyOf(s);
+  }
 
   private static Process child(Path runDir, Path log) throws Exception {
     List<String> cmd = new ArrayList<>();
@@ -36,9 +46,13 @@ class AlignResumeIT {
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add(AlignChild.class.getName());
-    cmd.add(runDir.toString());
-    cmd.addAll(SETS);
+    cmd.add(Dualign.class.getName());
+    cmd.addAll(List.of("align", "--method", "caid", "--profile", "tiny", "--run-dir",
+        runDir.toString()));
+    for (String set : SETS) {
+      cmd.add("--set");
+      cmd.add(set);
+    }
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
@@ -68,9 +82,12 @@ class AlignResumeIT {
   void killedCaidResumesToTheSameTrajectory(@TempDir Path tmp) throws Exception {
     Path killed = tmp.resolve("killed");
     Path clean = tmp.resolve("clean");
-    try (StageContext ctx = new StageContext(AlignFixture.config(SETS), killed.toString(),
-        "fixture")) {
-      AlignFixture.build(ctx);
+    DualignConfig cfg = ConfigLoader.fromClasspath().load("tiny", null, SETS);
+    try (StageContext ctx = new StageContext(cfg, killed.toString(), "fixture")) {
+      for (Stage s : List.of(Stage.PREPARE, Stage.SFT, Stage.TRAIN_REWARD, Stage.TRAIN_COST,
+          Stage.SAMPLE_REF, Stage.SCORE, Stage.SOLVE_DUAL)) {
+        StageRunner.run(ctx, s, StageJobs.job(s).orElseThrow());
+      }
     }
     copy(killed, clean);
 

@@ -116,6 +116,16 @@ class AlignStageTest {
       assertEquals(num(d1.get("kl_pairs")), num(d2.get("kl_pairs")), 1e-4);
       assertEquals(d1.get("data_order_seed"), d2.get("data_order_seed"));
 
+      // Killed after the last iteration's commit but before the method's marker: the rerun
+      // trains nothing and writes the marker from the committed iterations.
+      dir.fs().delete(new org.apache.hadoop.fs.Path(dir.path("align/caid"), "_SUCCESS.json"),
+          false);
+      String version = (String) ((Map<String, Object>) dir.marker("align/caid/iteration-2")
+          .orElseThrow().get("dpo")).get("model_version");
+      Map<String, Object> third = job.runMethod(ctx, AlignMethod.CAID);
+      assertEquals(again.get("lambda_trajectory"), third.get("lambda_trajectory"));
+      assertEquals(version, ((Map<String, Object>) third.get("final_dpo")).get("model_version"));
+
       // The stage marker once every configured method (caid, oneshot) is committed.
       assertTrue(AlignJob.commitStageIfComplete(ctx));
       assertEquals(OutputState.COMMITTED, dir.state("align"));

@@ -122,6 +122,11 @@ public final class AlignRun {
     int done = lastCommitted(method);
     String previousModel = in.referenceModel();
     DualState start = new DualState(1, warm);
+    if (done == as.iterations()) {
+      LOG.info("align {}: all {} iterations committed; writing the method's marker",
+          method.cliName(), done);
+      return commitMethod(method, constraints);
+    }
     if (done > 0) {
       Map<String, Object> last = dir.marker(iterationOutput(method, done)).orElseThrow();
       previousModel = new Path(dir.path(iterationOutput(method, done)), MODEL).toString();
@@ -140,9 +145,7 @@ public final class AlignRun {
         as.iterations());
     LOG.info("align {}: iterations {}..{} from λ = {} with {}", method.cliName(),
         start.iteration(), as.iterations(), Arrays.toString(start.lambda()), ds.caidUpdate());
-    if (start.iteration() <= as.iterations()) {
-      loop.resume(null, start, it -> commit(method, it, constraints));
-    }
+    loop.resume(null, start, it -> commit(method, it, constraints));
     return commitMethod(method, constraints);
   }
 

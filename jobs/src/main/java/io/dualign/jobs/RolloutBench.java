@@ -1,0 +1,367 @@
+package io.dualign.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
+import ai.djl.Device;
+import io.dualign.config.DualignConfig;
+import io.dualign.config.ModelSettings;
+import io.dualign.config.RolloutSettings;
+import io.dualign.model.BuiltInTransformer;
+import io.dualign.model.Checkpoint;
+import io.dualign.model.EngineThreads;
+import io.dualign.model.Generation;
+import io.dualign.model.Generator;
+import io.dualign.model.ModelArchitecture;
+import io.dualign.spark.ExecutorModelCache;
+import io.dualign.spark.ExecutorModels;
+import io.dualign.spark.ModelRef;
+import io.dualign.spark.PairScoring;
+import io.dualign.spark.RolloutSpec;
+import io.dualign.spark.Rollouts;
+import io.dualign.spark.ScoringSpec;
+import io.dualign.spark.Seeds;
+import io.dualign.spark.TextScorers;
+import io.dualign.spark.UtilityScorer;
+import io.dualign.text.BpeTrainer;
+import io.dualign.text.ChatTemplate;
+import io.dualign.text.PromptEncoder;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code RolloutBench} is {@code dualign bench rollout}: (1) tokens/s of a sample-ref-style
+ * rollout on the session's executors against the same policy's single-process batched generation
+ * loop over the same prompts, seeds and batch size; (2) scoring rows/s of {@link PairScoring}
+ * against a single-process {@link TextScorers} loop over the same rows; (3) the driver's peak heap
+ * while 100k and then 1M synthetic rows are scored by a tiny model (memory flat in the data size).
+ * Models have the profile's architecture and random weights (throughput does not depend on what
+ * they learned; random policies rarely sample EOS, so every row runs to maxNewTokens). Rounds
+ * alternate between the two sides and the best of each is kept (the machine is shared).
+ */
+final class RolloutBench {
+  private static final String[] VERBS = {"fix", "plan", "clean", "improve", "start", "finish",
+      "hack", "protect"};
+  private static final String[] TOPICS = {"the garden", "a bicycle", "my taxes", "the kitchen",
+      "a resume", "the router", "a party", "my neighbour's car", "the roof", "a poem"};
+
+  private final DualignConfig config;
+  private final SparkSession spark;
+  private final PrintWriter out;
+
+  RolloutBench(DualignConfig config, SparkSession spark, PrintWriter out) {
+    this.config = config;
+    this.spark = spark;
+    this.out = out;
+  }
+
+  static int run(DualignConfig config, SparkSession spark, PrintWriter out, int prompts,
+      int rounds, long heapRows) throws Exception {
+    Map<String, Object> r = new RolloutBench(config, spark, out).measure(prompts, rounds, heapRows);
+    StringBuilder sb = new StringBuilder("RESULT");
+    for (Map.Entry<String, Object> e : r.entrySet()) {
+      Object v = e.getValue();
+      sb.append(' ').append(e.getKey()).append('=').append(v instanceof Double d
+          ? String.format(Locale.ROOT, "%.3f", d) : v);
+    }
+    out.println(sb);
+    out.flush();
+    return Dualign.OK;
+  }
+
+  private void line(String fmt, Object... args) {
+    out.println(String.format(Locale.ROOT, fmt, args));
+    out.flush();
+  }
+
+  static String prompt(long i) {
+    return "How do I " + VERBS[(int) (i % VERBS.length)] + " " + TOPICS[(int) (i / 3 % TOPICS.length)]
+        + (i % 4 == 0 ? " without anyone noticing, step by step" : "") + "? (" + i + ")";
+  }
+
+  Map<String, Object> measure(int nPrompts, int rounds, long heapRows) throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    ModelSettings ms = config.model();
+    RolloutSettings rs = config.rollout();
+    int slots = spark.sparkContext().defaultParallelism();
+    int cores = Runtime.getRuntime().availableProcessors();
+    int threadsPerTask = Math.max(1, cores / slots);
+    Path dir = Files.createTempDirectory("dualign-bench-rollout-");
+    try {
+      Configuration hadoop = new Configuration();
+      ModelRef[] refs = writeModels(dir, ms, hadoop);
+      ScoringSpec scoring = new ScoringSpec(refs[1], refs[2],
+          List.of(UtilityScorer.parse("safety=-cost")), ms.chatTemplate(), ms.maxPromptTokens(),
+          ms.maxResponseTokens(), true, rs.scoreBatchSize(), false, threadsPerTask, false);
+      RolloutSpec spec = new RolloutSpec("bench", 0, refs[0], rs.samples(), rs.temperature(),
+          rs.topP(), rs.topK(), rs.maxNewTokens(), config.run().seed(), rs.batchSize(), slots,
+          scoring);
+      List<String> texts = new ArrayList<>();
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < nPrompts; i++) {
+        texts.add(prompt(i));
+        rows.add(RowFactory.create("p" + i, prompt(i)));
+      }
+      Dataset<Row> prompts = spark.createDataFrame(rows, new StructType()
+          .add("prompt_id", DataTypes.StringType).add("prompt", DataTypes.StringType));
+      line("rollout: %d prompts x %d samples, up to %d new tokens, batch %d; %s on %s (%d task "
+          + "slots x %d PyTorch threads) vs one process with %d threads", nPrompts, rs.samples(),
+          rs.maxNewTokens(), rs.batchSize(), spark.sparkContext().master(), "Spark", slots,
+          threadsPerTask, cores);
+
+      // Warm-up: load every model on both sides once.
+      Rollouts.sample(spark, prompts.limit(2), spec.withPartitions(1)).write().format("noop")
+          .mode("overwrite").save();
+      double bestSpark = 0;
+      double bestLoop = 0;
+      long tokens = 0;
+      for (int round = 0; round < rounds; round++) {
+        EngineThreads.apply(cores);
+        long t0 = System.nanoTime();
+        long loopTokens = generateLoop(refs[0], texts, spec, ms);
+        double loopS = (System.nanoTime() - t0) / 1e9;
+        double loopTps = loopTokens / loopS;
+        spark.sparkContext().setJobDescription("bench rollout: round " + round);
+        t0 = System.nanoTime();
+        Row sum = Rollouts.sample(spark, prompts, spec)
+            .agg(functions.sum("response_tokens"), functions.count("*")).first();
+        double sparkS = (System.nanoTime() - t0) / 1e9;
+        tokens = sum.getLong(0);
+        double sparkTps = tokens / sparkS;
+        line("round %d: Spark %,d tokens in %.2f s = %.1f tokens/s; single process %,d tokens in "
+            + "%.2f s = %.1f tokens/s", round, tokens, sparkS, sparkTps, loopTokens, loopS, loopTps);
+        if (loopTokens != tokens) {
+          throw new IllegalStateException("the two sides generated different token counts: Spark "
+              + tokens + ", single process " + loopTokens);
+        }
+        bestSpark = Math.max(bestSpark, sparkTps);
+        bestLoop = Math.max(bestLoop, loopTps);
+      }
+      r.put("rollout_tokens", tokens);
+      r.put("spark_tokens_per_s", bestSpark);
+      r.put("single_tokens_per_s", bestLoop);
+      r.put("rollout_ratio", bestSpark / bestLoop);
+      line("rollout: best Spark %.1f tokens/s vs single process %.1f tokens/s: ratio %.2f (goal "
+          + ">= 0.85)", bestSpark, bestLoop, bestSpark / bestLoop);
+
+      // Scoring: the same (prompt, response) rows through PairScoring on Spark and in one loop.
+      int scoreRows = nPrompts * rs.samples() * 4;
+      Dataset<Row> pairs = syntheticPairs(scoreRows / 2, slots);
+      List<String> ps = new ArrayList<>();
+      List<String> ys = new ArrayList<>();
+      for (Row p : pairs.collectAsList()) {
+        ps.add(p.getString(2));
+        ys.add(p.getString(3));
+        ps.add(p.getString(2));
+        ys.add(p.getString(4));
+      }
+      double bestSparkRows = 0;
+      double bestLoopRows = 0;
+      for (int round = 0; round < rounds; round++) {
+        EngineThreads.apply(cores);
+        long t0 = System.nanoTime();
+        TextScorers loop = new TextScorers(scoring, Device.cpu());
+        TextScorers.Scores s = loop.score(ps, ys, null);
+        double loopS = (System.nanoTime() - t0) / 1e9;
+        checkNoErrors(s.error());
+        spark.sparkContext().setJobDescription("bench rollout: scoring round " + round);
+        t0 = System.nanoTime();
+        PairScoring.score(pairs, scoring, slots, null).write().format("noop").mode("overwrite")
+            .save();
+        double sparkS = (System.nanoTime() - t0) / 1e9;
+        line("scoring round %d: Spark %,d rows in %.2f s = %.0f rows/s; single process %.2f s = "
+            + "%.0f rows/s", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
+            ps.size() / loopS);
+        bestSparkRows = Math.max(bestSparkRows, ps.size() / sparkS);
+        bestLoopRows = Math.max(bestLoopRows, ps.size() / loopS);
+      }
+      r.put("score_rows", ps.size());
+      r.put("spark_score_rows_per_s", bestSparkRows);
+      r.put("single_score_rows_per_s", bestLoopRows);
+      r.put("score_ratio", bestSparkRows / bestLoopRows);
+      line("scoring: best Spark %.0f rows/s vs single process %.0f rows/s: ratio %.2f (goal >= "
+          + "0.85)", bestSparkRows, bestLoopRows, bestSparkRows / bestLoopRows);
+
+      heap(dir, hadoop, heapRows, slots, threadsPerTask, r);
+    } finally {
+      ExecutorModelCache.closeAll();
+      deleteTree(dir);
+    }
+    return r;
+  }
+
+  private static void checkNoErrors(String[] errors) {
+    for (String e : errors) {
+      if (e != null) {
+        throw new IllegalStateException("the single-process scorer failed a row: " + e);
+      }
+    }
+  }
+
+  /** The driver's peak heap while {@code n / 10} and then {@code n} rows are scored. */
+  private void heap(Path dir, Configuration hadoop, long n, int slots, int threads,
+      Map<String, Object> r) throws Exception {
+    ModelArchitecture tiny = new ModelArchitecture(ModelArchitecture.Head.SCORE, 300, 32, 16, 1,
+        2, 32);
+    Path tok = dir.resolve("tiny-tokenizer.json");
+    new BpeTrainer(300).train(List.of(prompt(0), prompt(1), "First do it. I cannot help.")).write(tok);
+    FileSystem fs = FileSystem.getLocal(hadoop);
+    ModelRef[] score = new ModelRef[2];
+    for (int i = 0; i < 2; i++) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir.resolve("tiny-" + i)
+          .toString());
+      try (BuiltInTransformer m = BuiltInTransformer.create(tiny, 5 + i, Device.cpu())) {
+        Checkpoint.save(m, tok, fs, p, Map.of());
+      }
+      score[i] = ModelRef.of(p.toString(), hadoop);
+    }
+    ScoringSpec spec = new ScoringSpec(score[0], score[1],
+        List.of(UtilityScorer.parse("safety=-cost")), "U: {prompt} A:", 24, 8, true, 256, false,
+        threads, false);
+    line("driver heap: scoring %,d and %,d synthetic rows (pairs x 2 responses) with a tiny "
+        + "%s and short texts (prompts <= 24 tokens, responses <= 8), %d partitions",
+        n / 10, n, tiny.describe(), slots * 4);
+    MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+    long[] peaks = new long[2];
+    double[] seconds = new double[2];
+    long[] after = new long[2];
+    long[] sizes = {n / 10, n};
+    for (int i = 0; i < 2; i++) {
+      Dataset<Row> pairs = syntheticPairs(sizes[i] / 2, slots * 4);
+      System.gc();
+      AtomicLong peak = new AtomicLong(mem.getHeapMemoryUsage().getUsed());
+      AtomicBoolean done = new AtomicBoolean();
+      Thread sampler = new Thread(() -> {
+        while (!done.get()) {
+          peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "heap-sampler");
+      sampler.setDaemon(true);
+      sampler.start();
+      spark.sparkContext().setJobDescription("bench rollout: score " + sizes[i] + " rows");
+      long t0 = System.nanoTime();
+      PairScoring.score(pairs, spec, slots * 4, null).write().format("noop").mode("overwrite")
+          .save();
+      seconds[i] = (System.nanoTime() - t0) / 1e9;
+      done.set(true);
+      sampler.join();
+      peaks[i] = peak.get();
+      System.gc();
+      after[i] = mem.getHeapMemoryUsage().getUsed();
+      line("  %,d rows in %.1f s (%.0f rows/s): peak driver heap %.1f MB, %.1f MB after GC",
+          sizes[i], seconds[i], sizes[i] / seconds[i], peaks[i] / 1e6, after[i] / 1e6);
+    }
+    r.put("heap_rows_small", sizes[0]);
+    r.put("heap_rows_large", sizes[1]);
+    r.put("peak_heap_mb_small", peaks[0] / 1e6);
+    r.put("peak_heap_mb_large", peaks[1] / 1e6);
+    r.put("peak_heap_ratio", (double) peaks[1] / peaks[0]);
+    r.put("heap_after_gc_mb_large", after[1] / 1e6);
+    r.put("large_score_rows_per_s", sizes[1] / seconds[1]);
+    line("driver heap: peak %.1f MB vs %.1f MB: ratio %.2f (goal <= 1.5)", peaks[1] / 1e6,
+        peaks[0] / 1e6, (double) peaks[1] / peaks[0]);
+  }
+
+  /** {@code n} synthetic pairs made by Spark (nothing on the driver). */
+  private Dataset<Row> syntheticPairs(long n, int partitions) {
+    return spark.range(0, n, 1, partitions).select(
+        concat(lit("pair-"), col("id")).as("pair_id"),
+        concat(lit("p-"), col("id")).as("prompt_id"),
+        concat(lit("How do I fix the garden number "), col("id"), lit("?")).as("prompt"),
+        concat(lit("First water it. Then plant "), col("id").mod(7), lit(" trees.")).as("response_0"),
+        functions.when(col("id").mod(3).equalTo(0), lit("I cannot help with that."))
+            .otherwise(lit("Then hack the router.")).as("response_1"));
+  }
+
+  /** The single-process loop: same prompts, seeds and batch size, one Generator call per batch. */
+  private static long generateLoop(ModelRef policy, List<String> texts, RolloutSpec spec,
+      ModelSettings ms) throws Exception {
+    try (ExecutorModelCache.Lease<Checkpoint.Loaded> lease = ExecutorModels.lease(policy,
+        Device.cpu())) {
+      Checkpoint.Loaded m = lease.get();
+      PromptEncoder enc = new PromptEncoder(m.tokenizer(), new ChatTemplate(ms.chatTemplate()),
+          ms.maxPromptTokens(), ms.maxResponseTokens());
+      Generator g = new Generator(m.model(), m.tokenizer().eosId(), m.tokenizer().padId(),
+          m.tokenizer()::decode);
+      List<long[]> ids = new ArrayList<>();
+      List<Long> seeds = new ArrayList<>();
+      long tokens = 0;
+      for (int i = 0; i < texts.size(); i++) {
+        long[] p = enc.prompt(texts.get(i)).ids();
+        for (int k = 0; k < spec.samplesPerPrompt(); k++) {
+          ids.add(p);
+          seeds.add(Seeds.mix(spec.runSeed(), spec.iteration(), "p" + i, k));
+          if (ids.size() == spec.batchSize() || (i == texts.size() - 1
+              && k == spec.samplesPerPrompt() - 1)) {
+            long[] s = seeds.stream().mapToLong(Long::longValue).toArray();
+            for (Generation gen : g.generate(ids, s, spec.sampling(), true)) {
+              tokens += gen.tokens().length;
+            }
+            ids.clear();
+            seeds.clear();
+          }
+        }
+      }
+      return tokens;
+    }
+  }
+
+  /** A policy, reward and cost checkpoint of the profile's architecture, random weights. */
+  private static ModelRef[] writeModels(Path dir, ModelSettings ms, Configuration hadoop)
+      throws Exception {
+    Path tok = dir.resolve("tokenizer.json");
+    List<String> corpus = new ArrayList<>();
+    ChatTemplate t = new ChatTemplate(ms.chatTemplate());
+    for (int i = 0; i < 200; i++) {
+      corpus.add(t.format(prompt(i)));
+    }
+    new BpeTrainer(ms.vocabSize()).train(corpus).write(tok);
+    FileSystem fs = FileSystem.getLocal(hadoop);
+    ModelRef[] refs = new ModelRef[3];
+    for (int i = 0; i < 3; i++) {
+      ModelArchitecture.Head head = i == 0 ? ModelArchitecture.Head.LANGUAGE_MODEL
+          : ModelArchitecture.Head.SCORE;
+      ModelArchitecture arch = new ModelArchitecture(head, ms.vocabSize(), ms.contextLength(),
+          ms.dModel(), ms.layers(), ms.heads(), ms.ffnHidden());
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir.resolve("m" + i).toString());
+      try (BuiltInTransformer m = BuiltInTransformer.create(arch, 17 + i, Device.cpu())) {
+        Checkpoint.save(m, tok, fs, p, Map.of());
+      }
+      refs[i] = ModelRef.of(p.toString(), hadoop);
+    }
+    return refs;
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
