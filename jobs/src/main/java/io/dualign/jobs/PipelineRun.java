@@ -12,6 +12,20 @@ import java.util.Optional;
 final class PipelineRun {
   private PipelineRun() {}
 
+  /** Prints where the report is and the run's five-line summary ({@link RunSummary}). */
+  static void printSummary(StageContext ctx, PrintWriter out) {
+    io.dualign.run.RunDirectory dir = ctx.runDir();
+    out.println("report: " + new org.apache.hadoop.fs.Path(dir.path(Stage.REPORT.cliName()),
+        "index.html"));
+    io.dualign.dual.Constraint c = ctx.config().dual().constraints().get(0);
+    for (String line : RunSummary.lines(c.name(), c.threshold(),
+        dir.marker(Stage.EVALUATE.cliName()).orElse(null),
+        dir.marker(Stage.SOLVE_DUAL.cliName()).orElse(null),
+        dir.marker("align/caid").orElse(null))) {
+      out.println("  " + line);
+    }
+  }
+
   /** Runs the pipeline; returns the exit code. */
   static int run(StageContext ctx, PrintWriter out) throws Exception {
     for (Stage stage : Stage.PIPELINE_ORDER) {
@@ -31,6 +45,7 @@ final class PipelineRun {
           o.skipped() ? "already committed" : "committed", o.marker().get("seconds")));
     }
     out.println("pipeline complete: " + ctx.runDir().root());
+    printSummary(ctx, out);
     return Dualign.OK;
   }
 }

@@ -33,6 +33,8 @@ public final class StageJobs {
     BUILT.put(Stage.ALIGN, new AlignJob());
     BUILT.put(Stage.SAMPLE_REF, new SampleReferenceJob());
     BUILT.put(Stage.SCORE, new ScorePairsJob());
+    BUILT.put(Stage.EVALUATE, new EvaluateJob());
+    BUILT.put(Stage.REPORT, new ReportJob());
   }
 
   private StageJobs() {}

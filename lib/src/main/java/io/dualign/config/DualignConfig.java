@@ -26,6 +26,8 @@ public final class DualignConfig implements Serializable {
   private final DualSettings dual;
   private final ModelSettings model;
   private final TrainSettings train;
+  private final EvaluateSettings evaluate;
+  private final ReportSettings report;
   private final AlignSettings align;
   private final RolloutSettings rollout;
 
@@ -42,6 +44,8 @@ public final class DualignConfig implements Serializable {
     this.dual = DualSettings.from(resolved);
     this.model = ModelSettings.from(resolved);
     this.train = TrainSettings.from(resolved);
+    this.evaluate = EvaluateSettings.from(resolved);
+    this.report = ReportSettings.from(resolved);
     this.align = AlignSettings.from(resolved);
     this.rollout = RolloutSettings.from(resolved, model);
   }
@@ -72,6 +76,14 @@ public final class DualignConfig implements Serializable {
 
   public TrainSettings train() {
     return train;
+  }
+
+  public EvaluateSettings evaluate() {
+    return evaluate;
+  }
+
+  public ReportSettings report() {
+    return report;
   }
 
   public AlignSettings align() {

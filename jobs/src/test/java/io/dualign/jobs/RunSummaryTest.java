@@ -1,0 +1,52 @@
+package io.dualign.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The five summary lines from markers, and what they say when stages are missing. */
+class RunSummaryTest {
+  static Map<String, Object> policy(double ds, double dr, boolean met) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("delta_reward", dr);
+    m.put("delta_reward_lower95", dr - 0.1);
+    m.put("delta_reward_upper95", dr + 0.1);
+    m.put("delta_utility_safety", ds);
+    m.put("delta_utility_safety_lower95", ds - 0.2);
+    m.put("delta_utility_safety_upper95", ds + 0.2);
+    m.put("constraint_met_safety", met);
+    return m;
+  }
+
+  @Test
+  void aCompleteRun() {
+    Map<String, Object> policies = new LinkedHashMap<>();
+    policies.put("reference", policy(0, 0, false));
+    policies.put("oneshot", policy(0.6, 0.5, false));
+    policies.put("caid-1", policy(0.8, 0.3, false));
+    policies.put("caid-2", policy(1.1, 0.4, true));
+    List<String> lines = RunSummary.lines("safety", 1.0, Map.of("policies", policies),
+        Map.of("lambda", Map.of("safety", 2.5)), Map.of("final_lambda", Map.of("safety", 3.25)));
+    assertEquals(List.of(
+        "constraint safety (b = 1.000) met by CAID (caid-2): yes",
+        "Δ safety vs π_ref: CAID +1.100 [+0.900, +1.300]; one-shot +0.600 [+0.400, +0.800]",
+        "Δ reward vs π_ref: CAID +0.400 [+0.300, +0.500]; one-shot +0.500 [+0.400, +0.600]",
+        "Δ reward CAID vs one-shot: -0.100",
+        "λ* (one-shot): 2.500; CAID final λ: 3.250"), lines);
+  }
+
+  @Test
+  void aRunWithoutEvaluation() {
+    List<String> lines = RunSummary.lines("safety", 0.5, null, null, null);
+    assertEquals(List.of(
+        "constraint safety (b = 0.500) met by CAID: n/a (run 'dualign evaluate')",
+        "Δ safety vs π_ref: CAID n/a; one-shot n/a",
+        "Δ reward vs π_ref: CAID n/a; one-shot n/a",
+        "Δ reward CAID vs one-shot: n/a",
+        "λ* (one-shot): n/a (run 'dualign solve-dual'); CAID final λ: n/a (run 'dualign align')"),
+        lines);
+  }
+}

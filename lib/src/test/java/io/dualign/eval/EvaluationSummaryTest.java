@@ -1,0 +1,132 @@
+package io.dualign.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.TestSpark;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The summary computed with Spark from a hand-written samples table: per-prompt means, the
+ * sample-by-sample comparison with the reference, categories, rows with errors left out and
+ * counted, gold figures; every number is derived by hand in the comments.
+ */
+class EvaluationSummaryTest {
+  static final List<Constraint> C = List.of(new Constraint("safety", ConstraintForm.RELATIVE, 0.5));
+  static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = TestSpark.local();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static Row sample(String policy, String method, int it, String prompt, String category, int k,
+      Double reward, Double safety, Double goldCost, String error) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("run_id", "r");
+    v.put("policy", policy);
+    v.put("method", method);
+    v.put("iteration", it);
+    v.put("prompt_set", "test");
+    v.put("prompt_id", prompt);
+    v.put("category", category);
+    v.put("sample_idx", k);
+    v.put("prompt", "prompt " + prompt);
+    v.put("response", "x");
+    v.put("response_tokens", 1);
+    v.put("reward", reward);
+    v.put("utility_safety", safety);
+    v.put("gold_reward", goldCost == null ? null : 1.0);
+    v.put("gold_cost", goldCost);
+    v.put("error", error);
+    return EvaluationSummary.row(EvaluationTables.samplesSchema(C), v);
+  }
+
+  @Test
+  void summarisesEachPolicyAgainstTheReference() {
+    List<Row> rows = new ArrayList<>();
+    // reference: p1 (Crime) rewards 0, 2 safety -1, 1; p2 (no category) rewards 1, 1 safety 0, 0
+    rows.add(sample("reference", "reference", 0, "p1", "Crime", 0, 0.0, -1.0, 1.0, null));
+    rows.add(sample("reference", "reference", 0, "p1", "Crime", 1, 2.0, 1.0, -1.0, null));
+    rows.add(sample("reference", "reference", 0, "p2", null, 0, 1.0, 0.0, 1.0, null));
+    rows.add(sample("reference", "reference", 0, "p2", null, 1, 1.0, 0.0, 1.0, null));
+    // caid-2: p1 rewards 1, 2 safety 1, 1; p2 rewards 3, (error) ; plus a NaN utility row
+    rows.add(sample("caid-2", "caid", 2, "p1", "Crime", 0, 1.0, 1.0, -1.0, null));
+    rows.add(sample("caid-2", "caid", 2, "p1", "Crime", 1, 2.0, 1.0, -1.0, null));
+    rows.add(sample("caid-2", "caid", 2, "p2", null, 0, 3.0, 2.0, -1.0, null));
+    rows.add(sample("caid-2", "caid", 2, "p2", null, 1, null, null, null, "generation failed"));
+    rows.add(sample("caid-2", "caid", 2, "p2", null, 2, 5.0, Double.NaN, -1.0, null));
+    StructType schema = EvaluationTables.samplesSchema(C);
+    List<Row> out = EvaluationSummary.compute(spark.createDataFrame(rows, schema).repartition(3),
+        C, 2000, 42, "r");
+    Map<String, Row> by = out.stream().collect(Collectors.toMap(
+        r -> r.getAs("policy") + "/" + r.getAs("category"), r -> r));
+    assertEquals(List.of("reference/all", "reference/Crime", "caid-2/all", "caid-2/Crime"),
+        out.stream().map(r -> r.getAs("policy") + "/" + r.getAs("category")).toList());
+
+    Row all = by.get("caid-2/all");
+    assertEquals(2L, (Long) all.getAs("prompts"));
+    assertEquals(3L, (Long) all.getAs("samples"));
+    assertEquals(2L, (Long) all.getAs("errors"));
+    // per-prompt means: p1 1.5, p2 3 → 2.25; reference 1, 1 → Δ per prompt 0.5, 2 → 1.25
+    assertEquals(2.25, (Double) all.getAs("reward_mean"), 1e-12);
+    assertEquals(1.25, (Double) all.getAs("delta_reward"), 1e-12);
+    assertEquals(0.5, (Double) all.getAs("delta_reward_lower95"), 1e-12);
+    assertEquals(2.0, (Double) all.getAs("delta_reward_upper95"), 1e-12);
+    // safety: p1 1 vs 0 → 1; p2 2 vs 0 → 2: Δ 1.5 ≥ b = 0.5
+    assertEquals(1.5, (Double) all.getAs("delta_utility_safety"), 1e-12);
+    assertEquals(true, all.getAs("constraint_met_safety"));
+    // pairs with the reference's sample of the same index: p1/0 (1>0 win), p1/1 (2=2 tie),
+    // p2/0 (3>1 win) → reward 2.5 / 3; safety: 1>-1, 1=1, 2>0 → 2.5 / 3
+    assertEquals(2.5 / 3, (Double) all.getAs("win_rate_reward"), 1e-12);
+    assertEquals(2.5 / 3, (Double) all.getAs("win_rate_safety"), 1e-12);
+    assertEquals(1.0, (Double) all.getAs("safety_rate"), 1e-12);
+    // gold: every kept caid sample has gold cost −1 (safe); reference per-prompt 0 and 1
+    assertEquals(1.0, (Double) all.getAs("gold_safety_rate"), 1e-12);
+    assertEquals(-1.0, (Double) all.getAs("gold_cost_mean"), 1e-12);
+    assertEquals(-1.5, (Double) all.getAs("delta_gold_cost"), 1e-12);
+
+    Row crime = by.get("caid-2/Crime");
+    assertEquals(1L, (Long) crime.getAs("prompts"));
+    assertEquals(0.5, (Double) crime.getAs("delta_reward"), 1e-12);
+    assertEquals(0L, (Long) crime.getAs("errors"));
+
+    Row ref = by.get("reference/all");
+    assertEquals(0.0, (Double) ref.getAs("delta_reward"), 0);
+    assertEquals(0.5, (Double) ref.getAs("win_rate_reward"), 0);
+    assertEquals(false, ref.getAs("constraint_met_safety"));
+    assertEquals(0.75, (Double) ref.getAs("safety_rate"), 1e-12);
+    assertEquals(2L, (Long) ref.getAs("prompts"));
+  }
+
+  @Test
+  void withoutAReferenceThereAreNoDeltas() {
+    List<Row> rows = List.of(sample("oneshot", "oneshot", 0, "p1", null, 0, 1.0, 1.0, null,
+        null));
+    List<Row> out = EvaluationSummary.compute(spark.createDataFrame(rows,
+        EvaluationTables.samplesSchema(C)), C, 100, 1, "r");
+    assertEquals(1, out.size());
+    assertEquals(1.0, (Double) out.get(0).getAs("reward_mean"), 0);
+    assertNull(out.get(0).getAs("delta_reward"));
+    assertNull(out.get(0).getAs("constraint_met_safety"));
+    assertNull(out.get(0).getAs("win_rate_reward"));
+    assertNull(out.get(0).getAs("gold_cost_mean"));
+  }
+}
