@@ -3,6 +3,8 @@ package io.dualign.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code SequenceLogProbs} computes log π(response | prompt) = Σ_t log softmax(logits_t)[y_t] over
@@ -41,5 +43,29 @@ public final class SequenceLogProbs {
       }
       return out;
     }
+  }
+
+  /**
+   * Sequence log-probabilities of two responses to each prompt, {@code [2][n]}: row 0 for
+   * {@code first.get(i)}, row 1 for {@code second.get(i)}; both responses of a prompt go in the same
+   * batch of {@code 2·batchSize} rows (right padded). What DPO needs for chosen and rejected.
+   */
+  public static double[][] pairValues(CausalLm lm, long padId, List<long[]> prompts,
+      List<long[]> first, List<long[]> second, int batchSize) {
+    int n = prompts.size();
+    double[][] out = new double[2][n];
+    for (int i = 0; i < n; i += batchSize) {
+      int end = Math.min(n, i + batchSize);
+      List<long[]> p = new ArrayList<>(prompts.subList(i, end));
+      p.addAll(prompts.subList(i, end));
+      List<long[]> r = new ArrayList<>(first.subList(i, end));
+      r.addAll(second.subList(i, end));
+      double[] lp = sequenceValues(lm, TokenBatch.of(p, r, padId, TokenBatch.Padding.RIGHT));
+      for (int j = 0; j < end - i; j++) {
+        out[0][i + j] = lp[j];
+        out[1][i + j] = lp[end - i + j];
+      }
+    }
+    return out;
   }
 }

@@ -33,25 +33,14 @@ public final class DpoObjective implements Objective<DpoExample> {
   /** Pairs (chosen = {@code preferred}) with their sequence log-probabilities under {@code reference}. */
   public static List<DpoExample> withReference(CausalLm reference, long padId,
       List<PreferenceExample> pairs, int batchSize) {
+    double[][] lp = SequenceLogProbs.pairValues(reference, padId,
+        pairs.stream().map(PreferenceExample::prompt).toList(),
+        pairs.stream().map(PreferenceExample::preferred).toList(),
+        pairs.stream().map(PreferenceExample::other).toList(), batchSize);
     List<DpoExample> out = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i += batchSize) {
-      List<PreferenceExample> batch = pairs.subList(i, Math.min(pairs.size(), i + batchSize));
-      List<long[]> prompts = new ArrayList<>();
-      List<long[]> responses = new ArrayList<>();
-      for (PreferenceExample e : batch) {
-        prompts.add(e.prompt());
-        responses.add(e.preferred());
-      }
-      for (PreferenceExample e : batch) {
-        prompts.add(e.prompt());
-        responses.add(e.other());
-      }
-      double[] lp = SequenceLogProbs.sequenceValues(reference,
-          TokenBatch.of(prompts, responses, padId, TokenBatch.Padding.RIGHT));
-      for (int j = 0; j < batch.size(); j++) {
-        PreferenceExample e = batch.get(j);
-        out.add(new DpoExample(e.prompt(), e.preferred(), e.other(), lp[j], lp[batch.size() + j]));
-      }
+    for (int i = 0; i < pairs.size(); i++) {
+      PreferenceExample e = pairs.get(i);
+      out.add(new DpoExample(e.prompt(), e.preferred(), e.other(), lp[0][i], lp[1][i]));
     }
     return out;
   }

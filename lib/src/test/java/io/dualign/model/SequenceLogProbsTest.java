@@ -57,4 +57,22 @@ class SequenceLogProbsTest {
       assertEquals(right[0] < 0, true);
     }
   }
+
+  @Test
+  void pairValuesEqualEachResponseScoredOnItsOwn() {
+    List<long[]> prompts = List.of(new long[] {3, 4}, new long[] {5, 6, 7}, new long[] {8});
+    List<long[]> first = List.of(new long[] {9, 10}, new long[] {11}, new long[] {12, 13, 14});
+    List<long[]> second = List.of(new long[] {15}, new long[] {16, 17, 18}, new long[] {19, 20});
+    try (BuiltInTransformer lm = TinyModels.newLm(7)) {
+      double[][] pairs = SequenceLogProbs.pairValues(lm, 1, prompts, first, second, 2);
+      for (int i = 0; i < prompts.size(); i++) {
+        double a = SequenceLogProbs.sequenceValues(lm, TokenBatch.of(List.of(prompts.get(i)),
+            List.of(first.get(i)), 1, TokenBatch.Padding.RIGHT))[0];
+        double b = SequenceLogProbs.sequenceValues(lm, TokenBatch.of(List.of(prompts.get(i)),
+            List.of(second.get(i)), 1, TokenBatch.Padding.RIGHT))[0];
+        assertEquals(a, pairs[0][i], 1e-4);
+        assertEquals(b, pairs[1][i], 1e-4);
+      }
+    }
+  }
 }

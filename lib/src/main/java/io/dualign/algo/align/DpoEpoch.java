@@ -8,7 +8,6 @@ import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.ModelArchitecture;
 import io.dualign.model.SequenceLogProbs;
-import io.dualign.model.TokenBatch;
 import io.dualign.run.Json;
 import io.dualign.spark.Seeds;
 import io.dualign.text.PromptEncoder;
@@ -147,32 +146,12 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
   /** The trained policy's figures on the epoch's pairs. */
   static DpoFigures figures(BuiltInTransformer policy, long pad, List<DpoExample> examples,
       int batchSize, double beta) {
-    int n = examples.size();
-    double[] pc = new double[n];
-    double[] pr = new double[n];
-    double[] rc = new double[n];
-    double[] rr = new double[n];
-    for (int i = 0; i < n; i += batchSize) {
-      List<DpoExample> batch = examples.subList(i, Math.min(n, i + batchSize));
-      List<long[]> prompts = new ArrayList<>();
-      List<long[]> responses = new ArrayList<>();
-      for (DpoExample e : batch) {
-        prompts.add(e.prompt());
-        responses.add(e.chosen());
-      }
-      for (DpoExample e : batch) {
-        prompts.add(e.prompt());
-        responses.add(e.rejected());
-      }
-      double[] lp = SequenceLogProbs.sequenceValues(policy,
-          TokenBatch.of(prompts, responses, pad, TokenBatch.Padding.RIGHT));
-      for (int j = 0; j < batch.size(); j++) {
-        pc[i + j] = lp[j];
-        pr[i + j] = lp[batch.size() + j];
-        rc[i + j] = batch.get(j).refChosen();
-        rr[i + j] = batch.get(j).refRejected();
-      }
-    }
-    return DpoFigures.of(pc, pr, rc, rr, beta);
+    double[][] lp = SequenceLogProbs.pairValues(policy, pad,
+        examples.stream().map(DpoExample::prompt).toList(),
+        examples.stream().map(DpoExample::chosen).toList(),
+        examples.stream().map(DpoExample::rejected).toList(), batchSize);
+    double[] rc = examples.stream().mapToDouble(DpoExample::refChosen).toArray();
+    double[] rr = examples.stream().mapToDouble(DpoExample::refRejected).toArray();
+    return DpoFigures.of(lp[0], lp[1], rc, rr, beta);
   }
 }
