@@ -59,7 +59,7 @@ final class TrainModelJob implements StageJob {
       sftDir = new Path(dir.path(Stage.SFT.cliName()), MODEL).toString();
     }
     TrainFn fn = new TrainFn(stage, cfg.model(), cfg.train(), cfg.run().seed(), sftDir,
-        out.uri(MODEL), cfg.runtime().djlThreadsPerTask());
+        out.uri(MODEL), cfg.runtime().oneTaskThreads());
     List<String> results = PreparedPairs.read(ctx.spark(), dir, stage).coalesce(1)
         .mapPartitions(fn, Encoders.STRING()).collectAsList();
     if (results.size() != 1) {

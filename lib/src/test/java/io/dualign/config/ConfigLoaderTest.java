@@ -20,8 +20,20 @@ class ConfigLoaderTest {
     assertEquals("default", c.profile());
     assertEquals(42L, c.run().seed());
     assertEquals("local[*]", c.runtime().master());
-    assertEquals(10, c.runtime().progressIntervalSeconds());
-    assertEquals(2, c.runtime().djlThreadsPerTask());
+    // the default profile (the 2-core demo): 1 thread per rollout task, 2 for training alone
+    assertEquals(5, c.runtime().progressIntervalSeconds());
+    assertEquals(1, c.runtime().djlThreadsPerTask());
+    assertEquals(2, c.runtime().oneTaskThreads());
+  }
+
+  @Test
+  void oneTaskStagesUseTheTaskThreadCountUnlessTrainThreadsIsSet() {
+    DualignConfig unset = loader.load("tiny", null, List.of("runtime.djlThreadsPerTask=3"));
+    assertEquals(0, unset.runtime().trainThreads());
+    assertEquals(3, unset.runtime().oneTaskThreads());
+    DualignConfig set = loader.load("tiny", null, List.of("runtime.trainThreads=4"));
+    assertEquals(4, set.runtime().oneTaskThreads());
+    assertEquals(1, set.runtime().djlThreadsPerTask());
   }
 
   @Test
@@ -103,7 +115,7 @@ class ConfigLoaderTest {
   @Test
   void unknownProfileListsTheProfiles() {
     ConfigError e = assertThrows(ConfigError.class, () -> loader.load("huge", null, List.of()));
-    assertEquals("--profile huge is not allowed: expected one of tiny, default, gpu-7b",
+    assertEquals("--profile huge is not allowed: expected one of tiny, default, large, gpu-7b",
         e.getMessage());
   }
 

@@ -18,8 +18,11 @@ class RolloutSettingsTest {
   @Test
   void defaultsAndTinyProfile() {
     RolloutSettings d = load("default").rollout();
-    assertEquals(128, d.prompts());
-    assertEquals(16, d.samples());
+    assertEquals(64, d.prompts());
+    assertEquals(8, d.samples());
+    RolloutSettings large = load("large").rollout();
+    assertEquals(128, large.prompts());
+    assertEquals(16, large.samples());
     assertEquals(1.0, d.temperature(), 0.0);
     assertEquals(0.9, d.topP(), 0.0);
     assertEquals(List.of(new UtilityScorer("safety", ScorerRole.COST, -1)),

@@ -166,7 +166,7 @@ public final class AlignRun {
     double relabelSeconds = (System.nanoTime() - t0) / 1e9;
     DpoEpoch epoch = new DpoEpoch(prevDir, out.uri(MODEL), cfg.model(), cfg.train(),
         as.batchSize(), as.learningRate(), cfg.dual().beta(), cfg.run().seed(), t,
-        method.cliName(), cfg.runtime().djlThreadsPerTask());
+        method.cliName(), cfg.runtime().oneTaskThreads());
     List<String> results = spark.read().parquet(out.uri(PAIRS)).select(
         AlignPairs.trainingColumns()).coalesce(1).mapPartitions(epoch, Encoders.STRING())
         .collectAsList();
