@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.dualign.data.synthetic.GoldScore;
+import io.dualign.data.synthetic.GoldScorer;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
@@ -117,6 +119,10 @@ class RolloutsTest {
     int samplesWithText = 0;
     for (Map<String, Object> r : a.values()) {
       assertNull(r.get("error"), r.toString());
+      // the gold columns are the synthetic world's scorer applied to the generated text
+      GoldScore gold = GoldScorer.score((String) r.get("prompt"), (String) r.get("response"));
+      assertEquals(gold.reward(), (Double) r.get("gold_reward"), 0.0, r.toString());
+      assertEquals(gold.cost(), (Double) r.get("gold_cost"), 0.0, r.toString());
       int tokens = (Integer) r.get("response_tokens");
       assertTrue(tokens >= 0 && tokens <= 12, r.toString());
       assertTrue(Double.isFinite((Double) r.get("reward")));
@@ -253,7 +259,10 @@ class RolloutsTest {
             (double) r.getAs("utility_safety_1"), 1e-5);
         assertEquals(i % 2, (int) r.getAs("better_response_id"));
         assertNull(r.getAs("safer_response_id"));
-        assertNotNull(r.getAs("gold_cost_0"));
+        assertEquals(GoldScorer.score(prompt, r.getAs("response_0")).cost(),
+            (double) r.getAs("gold_cost_0"), 0.0);
+        assertEquals(GoldScorer.score(prompt, r.getAs("response_1")).reward(),
+            (double) r.getAs("gold_reward_1"), 0.0);
       }
     }
     Row bad = byId.get("bad");
