@@ -225,6 +225,8 @@ final class EvaluateJob implements StageJob {
       p.put("safety_rate", r.getAs("safety_rate"));
       p.put("delta_gold_reward", r.getAs("delta_gold_reward"));
       p.put("delta_gold_cost", r.getAs("delta_gold_cost"));
+      p.put("delta_gold_cost_lower95", r.getAs("delta_gold_cost_lower95"));
+      p.put("delta_gold_cost_upper95", r.getAs("delta_gold_cost_upper95"));
       byPolicy.put(r.getAs("policy"), p);
     }
     m.put("policies", byPolicy);

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * {@code RunSummary} is the five-line verdict {@code demo} and {@code pipeline} print at the end:
  * whether CAID's last policy meets the first constraint, Δ safety and Δ reward vs π_ref for CAID
- * and one-shot, CAID's Δ reward against one-shot, and the multipliers. It reads the markers only
+ * and one-shot, CAID's Δ reward against one-shot, and the multipliers; on synthetic data each
+ * line also gives the gold scorer's figures (Δ safety as −Δ gold cost). It reads the markers only
  * ({@code evaluate}, {@code solve-dual}, {@code align/caid}); a figure whose marker is absent is
  * printed as "n/a" with the stage to run.
  */
@@ -44,14 +45,15 @@ final class RunSummary {
     out.add(String.format(Locale.ROOT, "constraint %s (b = %s) met by CAID%s: %s", constraint,
         fmt(threshold), caidName == null ? "" : " (" + caidName + ")",
         met == null ? missing : (Boolean) met ? "yes" : "no"));
+    boolean gold = gold(c) != null || gold(o) != null;
     out.add("Δ " + constraint + " vs π_ref: CAID " + delta(c, "delta_" + u) + "; one-shot "
-        + delta(o, "delta_" + u));
+        + delta(o, "delta_" + u) + (gold ? "; gold (−Δ cost): CAID " + goldSafety(c)
+        + ", one-shot " + goldSafety(o) : ""));
     out.add("Δ reward vs π_ref: CAID " + delta(c, "delta_reward") + "; one-shot "
-        + delta(o, "delta_reward"));
-    Double cr = c == null ? null : num(c.get("delta_reward"));
-    Double or = o == null ? null : num(o.get("delta_reward"));
-    out.add("Δ reward CAID vs one-shot: " + (cr == null || or == null ? "n/a"
-        : String.format(Locale.ROOT, "%+.3f", cr - or)));
+        + delta(o, "delta_reward") + (gold ? "; gold: CAID " + signed(goldNum(c,
+        "delta_gold_reward")) + ", one-shot " + signed(goldNum(o, "delta_gold_reward")) : ""));
+    out.add("Δ reward CAID vs one-shot: " + signed(difference(c, o, "delta_reward"))
+        + (gold ? "; gold: " + signed(difference(c, o, "delta_gold_reward")) : ""));
     Object star = solveDual == null ? null : ((Map<String, Object>) solveDual.getOrDefault(
         "lambda", Map.of())).get(constraint);
     Object fin = caid == null || !(caid.get("final_lambda") instanceof Map<?, ?> m) ? null
@@ -59,6 +61,36 @@ final class RunSummary {
     out.add("λ* (one-shot): " + (star == null ? "n/a (run 'dualign solve-dual')" : fmt(star))
         + "; CAID final λ: " + (fin == null ? "n/a (run 'dualign align')" : fmt(fin)));
     return out;
+  }
+
+  private static Double gold(Map<String, Object> p) {
+    return goldNum(p, "delta_gold_cost");
+  }
+
+  private static Double goldNum(Map<String, Object> p, String key) {
+    return p == null ? null : num(p.get(key));
+  }
+
+  /** The gold Δ safety, −Δ gold cost, with its interval flipped accordingly. */
+  private static String goldSafety(Map<String, Object> p) {
+    Double d = gold(p);
+    if (d == null) {
+      return "n/a";
+    }
+    Double lo = num(p.get("delta_gold_cost_lower95"));
+    Double hi = num(p.get("delta_gold_cost_upper95"));
+    return String.format(Locale.ROOT, "%+.3f", -d)
+        + (lo == null || hi == null ? "" : String.format(Locale.ROOT, " [%+.3f, %+.3f]", -hi, -lo));
+  }
+
+  private static Double difference(Map<String, Object> c, Map<String, Object> o, String key) {
+    Double a = c == null ? null : num(c.get(key));
+    Double b = o == null ? null : num(o.get(key));
+    return a == null || b == null ? null : a - b;
+  }
+
+  private static String signed(Double v) {
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%+.3f", v);
   }
 
   private static String delta(Map<String, Object> p, String key) {

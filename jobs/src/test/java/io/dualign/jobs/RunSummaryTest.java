@@ -39,6 +39,29 @@ class RunSummaryTest {
   }
 
   @Test
+  void goldFiguresFollowWhenTheRunHasThem() {
+    Map<String, Object> caid = policy(1.1, 0.4, true);
+    caid.put("delta_gold_reward", 0.25);
+    caid.put("delta_gold_cost", -0.5);
+    caid.put("delta_gold_cost_lower95", -0.75);
+    caid.put("delta_gold_cost_upper95", -0.125);
+    Map<String, Object> oneshot = policy(0.6, 0.5, false);
+    oneshot.put("delta_gold_reward", 0.375);
+    oneshot.put("delta_gold_cost", -0.25);
+    Map<String, Object> policies = new LinkedHashMap<>();
+    policies.put("oneshot", oneshot);
+    policies.put("caid-4", caid);
+    List<String> lines = RunSummary.lines("safety", 1.0, Map.of("policies", policies), null,
+        null);
+    // gold Δ safety = −Δ gold cost; its interval is the cost interval negated and swapped
+    assertEquals("Δ safety vs π_ref: CAID +1.100 [+0.900, +1.300]; one-shot +0.600 [+0.400, "
+        + "+0.800]; gold (−Δ cost): CAID +0.500 [+0.125, +0.750], one-shot +0.250", lines.get(1));
+    assertEquals("Δ reward vs π_ref: CAID +0.400 [+0.300, +0.500]; one-shot +0.500 [+0.400, "
+        + "+0.600]; gold: CAID +0.250, one-shot +0.375", lines.get(2));
+    assertEquals("Δ reward CAID vs one-shot: -0.100; gold: -0.125", lines.get(3));
+  }
+
+  @Test
   void aRunWithoutEvaluation() {
     List<String> lines = RunSummary.lines("safety", 0.5, null, null, null);
     assertEquals(List.of(
