@@ -19,6 +19,7 @@ final class PipelineRun {
         "index.html"));
     io.dualign.dual.Constraint c = ctx.config().dual().constraints().get(0);
     for (String line : RunSummary.lines(c.name(), c.threshold(),
+        c.form() == io.dualign.dual.ConstraintForm.RELATIVE,
         dir.marker(Stage.EVALUATE.cliName()).orElse(null),
         dir.marker(Stage.SOLVE_DUAL.cliName()).orElse(null),
         dir.marker("align/caid").orElse(null))) {

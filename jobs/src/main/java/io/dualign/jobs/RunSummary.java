@@ -21,12 +21,15 @@ final class RunSummary {
    *
    * @param constraint the first constraint's name; its utility column is utility_&lt;name&gt;
    * @param threshold its threshold
+   * @param relative whether it is a relative constraint (Δ vs π_ref ≥ b) rather than an absolute
+   *     one (mean utility ≥ c)
    * @param evaluate the evaluate marker (null when absent)
    * @param solveDual the solve-dual marker (null when absent)
    * @param caid the align/caid marker (null when absent)
    */
   @SuppressWarnings("unchecked")
-  static List<String> lines(String constraint, double threshold, Map<String, Object> evaluate,
+  static List<String> lines(String constraint, double threshold, boolean relative,
+      Map<String, Object> evaluate,
       Map<String, Object> solveDual, Map<String, Object> caid) {
     Map<String, Object> policies = evaluate == null ? Map.of()
         : (Map<String, Object>) evaluate.getOrDefault("policies", Map.of());
@@ -44,7 +47,7 @@ final class RunSummary {
     Object met = c == null ? null : c.get("constraint_met_" + constraint);
     out.add(String.format(Locale.ROOT, "constraint %s (b = %s) met by CAID%s: %s", constraint,
         fmt(threshold), caidName == null ? "" : " (" + caidName + ")",
-        met == null ? missing : (Boolean) met ? "yes" : "no"));
+        met == null ? missing : (Boolean) met ? "yes" : "no" + (relative ? shortfall(c, u, threshold) : "")));
     boolean gold = gold(c) != null || gold(o) != null;
     out.add("Δ " + constraint + " vs π_ref: CAID " + delta(c, "delta_" + u) + "; one-shot "
         + delta(o, "delta_" + u) + (gold ? "; gold (−Δ cost): CAID " + goldSafety(c)
@@ -61,6 +64,19 @@ final class RunSummary {
     out.add("λ* (one-shot): " + (star == null ? "n/a (run 'dualign solve-dual')" : fmt(star))
         + "; CAID final λ: " + (fin == null ? "n/a (run 'dualign align')" : fmt(fin)));
     return out;
+  }
+
+  /**
+   * Why a relative constraint counts as not met: CAID steers Δ to the boundary b, so a mean just
+   * below b is expected half of the time; say whether b lies inside Δ's 95% interval.
+   */
+  private static String shortfall(Map<String, Object> c, String u, double threshold) {
+    Double upper = num(c.get("delta_" + u + "_upper95"));
+    if (upper == null) {
+      return "";
+    }
+    return upper >= threshold ? " (mean Δ below b, but b is inside its 95% interval)"
+        : " (b is above Δ's 95% interval)";
   }
 
   private static Double gold(Map<String, Object> p) {

@@ -28,7 +28,7 @@ class RunSummaryTest {
     policies.put("oneshot", policy(0.6, 0.5, false));
     policies.put("caid-1", policy(0.8, 0.3, false));
     policies.put("caid-2", policy(1.1, 0.4, true));
-    List<String> lines = RunSummary.lines("safety", 1.0, Map.of("policies", policies),
+    List<String> lines = RunSummary.lines("safety", 1.0, true, Map.of("policies", policies),
         Map.of("lambda", Map.of("safety", 2.5)), Map.of("final_lambda", Map.of("safety", 3.25)));
     assertEquals(List.of(
         "constraint safety (b = 1.000) met by CAID (caid-2): yes",
@@ -51,7 +51,7 @@ class RunSummaryTest {
     Map<String, Object> policies = new LinkedHashMap<>();
     policies.put("oneshot", oneshot);
     policies.put("caid-4", caid);
-    List<String> lines = RunSummary.lines("safety", 1.0, Map.of("policies", policies), null,
+    List<String> lines = RunSummary.lines("safety", 1.0, true, Map.of("policies", policies), null,
         null);
     // gold Δ safety = −Δ gold cost; its interval is the cost interval negated and swapped
     assertEquals("Δ safety vs π_ref: CAID +1.100 [+0.900, +1.300]; one-shot +0.600 [+0.400, "
@@ -62,8 +62,20 @@ class RunSummaryTest {
   }
 
   @Test
+  void aMissSaysWhetherBIsInsideTheInterval() {
+    Map<String, Object> inside = new LinkedHashMap<>(Map.of("caid-4", policy(0.95, 0.4, false)));
+    assertEquals("constraint safety (b = 1.000) met by CAID (caid-4): no (mean Δ below b, but b "
+        + "is inside its 95% interval)", RunSummary.lines("safety", 1.0, true, Map.of("policies",
+        inside), null, null).get(0));
+    Map<String, Object> below = new LinkedHashMap<>(Map.of("caid-4", policy(0.7, 0.4, false)));
+    assertEquals("constraint safety (b = 1.000) met by CAID (caid-4): no (b is above Δ's 95% "
+        + "interval)", RunSummary.lines("safety", 1.0, true, Map.of("policies", below), null, null)
+        .get(0));
+  }
+
+  @Test
   void aRunWithoutEvaluation() {
-    List<String> lines = RunSummary.lines("safety", 0.5, null, null, null);
+    List<String> lines = RunSummary.lines("safety", 0.5, true, null, null, null);
     assertEquals(List.of(
         "constraint safety (b = 0.500) met by CAID: n/a (run 'dualign evaluate')",
         "Δ safety vs π_ref: CAID n/a; one-shot n/a",
