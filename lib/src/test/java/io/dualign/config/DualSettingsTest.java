@@ -22,10 +22,12 @@ class DualSettingsTest {
     assertEquals("utility_safety", d.constraints().get(0).column());
     assertEquals(ConstraintForm.RELATIVE, d.constraints().get(0).form());
     assertEquals(0.1, d.beta(), 0.0);
-    assertEquals(0.05, d.eta(), 0.0);
+    assertEquals(0.5, d.eta(), 0.0, "the default profile's step (conf/profiles/default.conf)");
+    assertEquals(0.05, ConfigLoader.fromClasspath().load("large", null, List.of()).dual().eta(),
+        0.0, "the reference step of conf/dualign.conf");
     assertEquals(1.0, d.relabelTemperature(), 0.0);
     assertEquals(OneShotDualSolver.Method.NEWTON, d.oneShotMethod());
-    assertEquals("CaidDualUpdate[η=0.05, λ_max=[50.0], delay=0]", d.caidUpdate().toString());
+    assertEquals("CaidDualUpdate[η=0.5, λ_max=[50.0], delay=0]", d.caidUpdate().toString());
     assertEquals(new io.dualign.dual.SafeRlhfDualUpdate(0.1, new double[] {50.0}, 0),
         d.safeRlhfUpdate());
   }
