@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The reward and cost objectives on the real PKU-SafeRLHF sample (../shared/data, 3,695 rows):
  * every row goes through the prepare stage's parser and prompt split (a quarter of the prompts
- * held out: 876 pairs), a tiny model (~0.2M parameters) from scratch trains one epoch on 1,500
+ * held out: 876 pairs), a tiny model (d = 64, 2 layers, ~0.14M parameters) from scratch trains one epoch on 1,500
  * train pairs, and the held-out figures are printed next to baselines on the same pairs that look
  * only at answer lengths (the longer answer is the better one; the longer answer costs more) or at
  * nothing (the majority safety label).
