@@ -58,7 +58,11 @@ public final class ScoreObjective implements Objective<PreferenceExample> {
 
   @Override
   public NDArray loss(NDManager m, List<PreferenceExample> batch, boolean training) {
-    NDArray s = scores(m, batch, training);
+    return loss(m, batch, scores(m, batch, training));
+  }
+
+  /** The loss of {@code batch} from its scores {@code [2, batch]}. */
+  private NDArray loss(NDManager m, List<PreferenceExample> batch, NDArray s) {
     NDList rows = s.split(2, 0);
     NDArray preferred = rows.get(0).squeeze(0);
     NDArray other = rows.get(1).squeeze(0);
@@ -79,41 +83,37 @@ public final class ScoreObjective implements Objective<PreferenceExample> {
   }
 
   /**
-   * {@code loss}; {@code accuracy}: share of pairs ranked right (reward: r_preferred > r_other;
-   * cost: c_other > c_preferred); for cost also {@code sign_accuracy}: share of responses whose
-   * cost sign matches their label (cost < 0 ⇔ safe); mean scores of each side.
+   * {@code loss}; the {@link PairAccuracy} figures: {@code accuracy}, share of pairs ranked right
+   * (reward: r_preferred > r_other; cost: c_other > c_preferred), and for cost
+   * {@code sign_accuracy} (cost < 0 ⇔ safe) and the pair accuracy on mixed-label and same-label
+   * pairs; mean scores of each side.
    */
   @Override
   public Map<String, Double> evaluate(List<PreferenceExample> data, int batchSize) {
     double lossSum = 0;
-    long right = 0;
-    long signRight = 0;
+    PairAccuracy acc = new PairAccuracy(kind);
     double sumPreferred = 0;
     double sumOther = 0;
     for (int i = 0; i < data.size(); i += batchSize) {
       List<PreferenceExample> batch = data.subList(i, Math.min(data.size(), i + batchSize));
       try (NDManager m = model.manager().newSubManager()) {
-        lossSum += loss(m, batch, false).getFloat() * batch.size();
-        float[] s = scores(m, batch, false).toFloatArray();
+        NDArray scores = scores(m, batch, false);
+        lossSum += loss(m, batch, scores).getFloat() * batch.size();
+        float[] s = scores.toFloatArray();
         int n = batch.size();
         for (int j = 0; j < n; j++) {
           float p = s[j];
           float o = s[n + j];
           sumPreferred += p;
           sumOther += o;
-          right += kind == Kind.REWARD ? (p > o ? 1 : 0) : (o > p ? 1 : 0);
-          signRight += ((p < 0) == batch.get(j).preferredSafe() ? 1 : 0)
-              + ((o < 0) == batch.get(j).otherSafe() ? 1 : 0);
+          acc.add(p, o, batch.get(j).preferredSafe(), batch.get(j).otherSafe());
         }
       }
     }
     Map<String, Double> out = new LinkedHashMap<>();
     int n = data.size();
     out.put("loss", lossSum / n);
-    out.put("accuracy", (double) right / n);
-    if (kind == Kind.COST) {
-      out.put("sign_accuracy", (double) signRight / (2.0 * n));
-    }
+    out.putAll(acc.figures());
     out.put("mean_score_preferred", sumPreferred / n);
     out.put("mean_score_other", sumOther / n);
     out.put("pairs", (double) n);
