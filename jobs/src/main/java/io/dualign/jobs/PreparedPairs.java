@@ -26,8 +26,8 @@ final class PreparedPairs {
       .add("response_1", DataTypes.StringType, false)
       .add("better_response_id", DataTypes.IntegerType, false)
       .add("safer_response_id", DataTypes.IntegerType, false)
-      .add("is_response_0_safe", DataTypes.BooleanType, false)
-      .add("is_response_1_safe", DataTypes.BooleanType, false)
+      .add("is_response_0_safe", DataTypes.BooleanType, true)
+      .add("is_response_1_safe", DataTypes.BooleanType, true)
       .add("split", DataTypes.StringType, false);
 
   private PreparedPairs() {}
@@ -47,7 +47,13 @@ final class PreparedPairs {
     return new PairRow(r.getString(r.fieldIndex("pair_id")), r.getString(r.fieldIndex("prompt")),
         r.getString(r.fieldIndex("response_0")), r.getString(r.fieldIndex("response_1")),
         r.getInt(r.fieldIndex("better_response_id")), r.getInt(r.fieldIndex("safer_response_id")),
-        r.getBoolean(r.fieldIndex("is_response_0_safe")),
-        r.getBoolean(r.fieldIndex("is_response_1_safe")), r.getString(r.fieldIndex("split")));
+        label(r, "is_response_0_safe"), label(r, "is_response_1_safe"),
+        r.getString(r.fieldIndex("split")));
+  }
+
+  /** A safety label, null when the source has none (HH-RLHF). */
+  private static Boolean label(Row r, String column) {
+    int i = r.fieldIndex(column);
+    return r.isNullAt(i) ? null : r.getBoolean(i);
   }
 }

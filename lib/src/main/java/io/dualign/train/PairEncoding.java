@@ -56,14 +56,22 @@ public final class PairEncoding {
     return out;
   }
 
-  /** One preference example per pair: the better (reward) or safer (cost) response first. */
+  /**
+   * One preference example per pair: the better (reward) or safer (cost) response first. Cost
+   * examples need both responses' safety labels (a pair without them is refused, naming it);
+   * reward examples carry a missing label as "not safe", which no reward figure reads.
+   */
   public List<PreferenceExample> preferences(List<PairRow> rows, ScoreObjective.Kind kind) {
     List<PreferenceExample> out = new ArrayList<>();
     for (PairRow r : rows) {
+      if (kind == ScoreObjective.Kind.COST && !r.hasSafetyLabels()) {
+        throw new IllegalArgumentException("pair " + r.pairId() + " has no safety label for "
+            + "is_response_" + (r.safe0() == null ? 0 : 1) + "_safe: a cost model needs both");
+      }
       int first = kind == ScoreObjective.Kind.REWARD ? r.betterId() : r.saferId();
       long[] p = prompt(r.prompt());
       out.add(new PreferenceExample(p, response(r.response(first)), response(r.response(1 - first)),
-          r.safe(first), r.safe(1 - first)));
+          Boolean.TRUE.equals(r.safe(first)), Boolean.TRUE.equals(r.safe(1 - first))));
     }
     return out;
   }

@@ -130,6 +130,23 @@ public final class StageTraining {
       ModelSettings ms, TrainSettings ts, long runSeed, FileSystem fs, Path sftDir,
       Path modelDir) throws IOException {
     String name = kind == ScoreObjective.Kind.REWARD ? "train-reward" : "train-cost";
+    long unlabelled = 0;
+    if (kind == ScoreObjective.Kind.COST) {
+      // the cost loss's sign terms need per-response safety labels (HH-RLHF has none)
+      List<PairRow> labelled = new ArrayList<>();
+      for (PairRow r : rows) {
+        if (r.hasSafetyLabels()) {
+          labelled.add(r);
+        }
+      }
+      unlabelled = rows.size() - labelled.size();
+      if (labelled.isEmpty() && !rows.isEmpty()) {
+        throw new IllegalArgumentException(name + ": none of the " + rows.size() + " prepared "
+            + "pairs has per-response safety labels (is_response_0_safe, is_response_1_safe), "
+            + "e.g. HH-RLHF input; train the cost model on PKU-SafeRLHF-style data");
+      }
+      rows = labelled;
+    }
     List<PairRow> train = split(rows, true, ts.maxTrainPairs());
     List<PairRow> test = split(rows, false, 0);
     if (train.isEmpty()) {
@@ -160,6 +177,9 @@ public final class StageTraining {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("train_pairs", train.size());
       s.put("test_pairs", test.size());
+      if (kind == ScoreObjective.Kind.COST) {
+        s.put("pairs_without_safety_labels", unlabelled);
+      }
       s.putAll(enc.counts());
       s.putAll(fitFigures(fit));
       if (!testEx.isEmpty()) {

@@ -2,6 +2,8 @@ package io.dualign.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -108,6 +110,27 @@ class PairEncodingTest {
         assertEquals(rewardSafe[i][1], reward.get(i).otherSafe(), "reward pair " + i);
         assertArrayEquals(encoder.prompt(rows.get(i).prompt()).ids(), cost.get(i).prompt());
       }
+    }
+  }
+
+  @Test
+  void pairsWithoutSafetyLabelsTrainRewardButNotCost(@TempDir Path tmp) throws Exception {
+    // HH-RLHF: chosen is response_0 (better and safer), no per-response safety labels
+    PairRow hh = new PairRow("hh-1", "Can you help me?", "Sure, here is how.", "No.", 0, 0,
+        null, null, PairRow.TRAIN);
+    assertFalse(hh.hasSafetyLabels());
+    Path tokFile = tmp.resolve("tokenizer.json");
+    new BpeTrainer(300).train(List.of(ChatTemplate.SAFE_RLHF.format(hh.prompt()), hh.response0(),
+        hh.response1())).write(tokFile);
+    try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
+      PromptEncoder encoder = new PromptEncoder(tok, ChatTemplate.SAFE_RLHF, 64, 64);
+      PairEncoding enc = new PairEncoding(encoder);
+      PreferenceExample reward = enc.preferences(List.of(hh), ScoreObjective.Kind.REWARD).get(0);
+      assertArrayEquals(encoder.response("Sure, here is how.").ids(), reward.preferred());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> enc.preferences(List.of(hh), ScoreObjective.Kind.COST));
+      assertEquals("pair hh-1 has no safety label for is_response_0_safe: a cost model needs both",
+          e.getMessage());
     }
   }
 }
