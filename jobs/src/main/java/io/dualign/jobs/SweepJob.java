@@ -193,9 +193,10 @@ final class SweepJob implements CompositeStageJob {
       Map<String, Object> m = (Map<String, Object>) v;
       Map<String, Object> pol = m.get("policies") instanceof Map<?, ?> p
           ? (Map<String, Object>) p : Map.of();
-      String caid = null;
+      String caid = null; // the last CAID iteration
       for (String k : pol.keySet()) {
-        if (k.startsWith("caid-")) {
+        if (k.matches("caid-\\d+") && (caid == null
+            || Integer.parseInt(k.substring(5)) > Integer.parseInt(caid.substring(5)))) {
           caid = k;
         }
       }
