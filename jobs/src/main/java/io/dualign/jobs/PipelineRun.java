@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * {@code PipelineRun} runs every stage not yet committed, in pipeline order (resumable: committed
- * stages are skipped). It stops at the first stage that is not built yet and says so.
+ * stages are skipped). It stops at the first stage that is not built yet and says so. The
+ * {@code sweep} stage runs only when {@code dual.sweep} lists thresholds.
  */
 final class PipelineRun {
   private PipelineRun() {}
@@ -25,11 +26,19 @@ final class PipelineRun {
         dir.marker("align/caid").orElse(null))) {
       out.println("  " + line);
     }
+    dir.marker(Stage.SWEEP.cliName()).ifPresent(m -> {
+      out.println("threshold sweep: " + dir.path(io.dualign.run.SweepLayout.SUMMARY));
+      SweepJob.lines(m).forEach(l -> out.println("  " + l));
+    });
   }
 
   /** Runs the pipeline; returns the exit code. */
   static int run(StageContext ctx, PrintWriter out) throws Exception {
     for (Stage stage : Stage.PIPELINE_ORDER) {
+      if (stage == Stage.SWEEP && ctx.config().dual().sweep().isEmpty()) {
+        out.println(String.format("%-13s not configured (dual.sweep is empty)", stage.cliName()));
+        continue;
+      }
       Optional<StageJob> job = StageJobs.job(stage);
       if (job.isEmpty()) {
         if (ctx.runDir().state(stage.cliName()) == OutputState.COMMITTED) {

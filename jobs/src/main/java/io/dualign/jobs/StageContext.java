@@ -23,11 +23,36 @@ public final class StageContext implements AutoCloseable {
   private SparkSession spark;
   private RunDirectory runDir;
   private Map<String, Object> manifest;
+  /** Whether {@link #close()} stops the session (false for a {@link #derive}d context). */
+  private final boolean ownsSpark;
 
   StageContext(DualignConfig config, String runDirLocation, String appName) {
     this.config = config;
     this.runDirLocation = runDirLocation;
     this.appName = appName;
+    this.ownsSpark = true;
+  }
+
+  private StageContext(StageContext parent, DualignConfig config, RunDirectory view) {
+    this.config = config;
+    this.runDirLocation = parent.runDirLocation;
+    this.appName = parent.appName;
+    this.spark = parent.spark();
+    this.runDir = view;
+    this.manifest = parent.manifest;
+    this.ownsSpark = false;
+  }
+
+  /**
+   * A context for one b of the threshold sweep: this context's Spark session, manifest and run
+   * id, with another configuration (the b's threshold) and a view of the run directory
+   * ({@link RunDirectory#placing}). The manifest is not checked against {@code config}: it
+   * records the run's configuration, of which the derived one is a part. Closing it does not
+   * stop the session.
+   */
+  StageContext derive(DualignConfig config, RunDirectory view) {
+    runDir();
+    return new StageContext(this, config, view);
   }
 
   public DualignConfig config() {
@@ -75,7 +100,7 @@ public final class StageContext implements AutoCloseable {
 
   @Override
   public void close() {
-    if (spark != null) {
+    if (spark != null && ownsSpark) {
       spark.stop();
       spark = null;
     }

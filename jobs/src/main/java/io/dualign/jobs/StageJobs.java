@@ -26,6 +26,7 @@ public final class StageJobs {
     BUILT_BY.put(Stage.ALIGN, "issue #6 (E: the dual machinery and CAID)");
     BUILT_BY.put(Stage.EVALUATE, "issue #7 (F: evaluation and report)");
     BUILT_BY.put(Stage.REPORT, "issue #7 (F: evaluation and report)");
+    BUILT_BY.put(Stage.SWEEP, "issue #7 (F: evaluation and report)");
     BUILT.put(Stage.SFT, new TrainModelJob(Stage.SFT));
     BUILT.put(Stage.TRAIN_REWARD, new TrainModelJob(Stage.TRAIN_REWARD));
     BUILT.put(Stage.TRAIN_COST, new TrainModelJob(Stage.TRAIN_COST));
@@ -34,6 +35,7 @@ public final class StageJobs {
     BUILT.put(Stage.SAMPLE_REF, new SampleReferenceJob());
     BUILT.put(Stage.SCORE, new ScorePairsJob());
     BUILT.put(Stage.EVALUATE, new EvaluateJob());
+    BUILT.put(Stage.SWEEP, new SweepJob());
     BUILT.put(Stage.REPORT, new ReportJob());
   }
 

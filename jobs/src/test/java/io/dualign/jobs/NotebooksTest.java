@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
 import io.dualign.eval.EvaluationTables;
+import io.dualign.eval.SweepTable;
 import io.dualign.run.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The notebooks under {@code notebooks/} are valid nbformat 4 documents, and every column they
  * read exists in the documented output schemas: each {@code read_table("<output>", COLUMNS)} call
- * names tables and columns of the schemas below (evaluate's from {@link EvaluationTables},
+ * names tables and columns of the schemas below (evaluate's from {@link EvaluationTables}, the
+ * threshold sweep's from {@link SweepTable},
  * solve-dual's as {@code SolveDual} writes them), and every {@code ["name"]} subscript is a column
  * read, a column the notebook builds itself, or a documented {@code _SUCCESS.json} key. f-string
  * names are checked with the constraint {@code safety}. When {@code /usr/bin/python3} has
@@ -57,6 +59,7 @@ class NotebooksTest {
         "gradient_" + CONSTRAINT, "dual_value", "gradient_norm", "step_size"));
     m.put("solve-dual/lambda", Set.of("run_id", "constraint", "form", "threshold", "lambda",
         "predicted_slack", "at_cap"));
+    m.put("sweep/summary", Set.of(SweepTable.schema(CONSTRAINTS.get(0)).fieldNames()));
     return m;
   }
 

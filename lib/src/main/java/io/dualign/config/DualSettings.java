@@ -15,16 +15,22 @@ import java.util.Set;
 /**
  * {@code DualSettings} are the settings of the {@code dual} section: the constraints, the
  * multipliers' bounds and steps, the one-shot solver and the relabelling temperature.
- * Per-constraint lists are parallel to {@link #constraints()}.
+ * Per-constraint lists are parallel to {@link #constraints()}; {@link #sweep()} lists the
+ * thresholds b of the first constraint that the threshold sweep runs (empty: no sweep).
  */
 public record DualSettings(
     List<Constraint> constraints, double beta, double eta, List<Double> lambdaMax,
     List<Double> lambdaInit, int delay, double relabelTemperature, OneShotDualSolver.Method oneShotMethod,
     double oneShotTolerance, int oneShotMaxIterations, double safeRlhfAlpha,
-    double safeRlhfLambdaInit) {
+    double safeRlhfLambdaInit, List<Double> sweep) {
 
   public DualSettings {
     constraints = List.copyOf(constraints);
+    sweep = List.copyOf(sweep);
+    if (new HashSet<>(sweep).size() != sweep.size()) {
+      throw new ConfigError("dual.sweep = " + sweep + " lists a threshold twice; its values must "
+          + "be distinct");
+    }
     lambdaMax = List.copyOf(lambdaMax);
     lambdaInit = List.copyOf(lambdaInit);
     int m = constraints.size();
@@ -72,7 +78,8 @@ public record DualSettings(
         lambdaMax, lambdaInit, c.getInt("dual.delay"), c.getDouble("dual.relabelTemperature"),
         OneShotDualSolver.Method.valueOf(c.getString("dual.oneShot.method").toUpperCase(Locale.ROOT)),
         c.getDouble("dual.oneShot.tolerance"), c.getInt("dual.oneShot.maxIterations"),
-        c.getDouble("dual.safeRlhf.alpha"), c.getDouble("dual.safeRlhf.lambdaInit"));
+        c.getDouble("dual.safeRlhf.alpha"), c.getDouble("dual.safeRlhf.lambdaInit"),
+        c.getDoubleList("dual.sweep"));
   }
 
   private static String lengthMessage(int m, int forms, int thresholds, int lambdaMax,

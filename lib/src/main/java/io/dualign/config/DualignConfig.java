@@ -32,9 +32,13 @@ public final class DualignConfig implements Serializable {
   private final RolloutSettings rollout;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
+    this(profile, resolved, declarations.keySet());
+  }
+
+  private DualignConfig(String profile, Config resolved, java.util.Set<String> keys) {
     this.profile = profile;
     Map<String, Object> v = new TreeMap<>();
-    for (String key : declarations.keySet()) {
+    for (String key : keys) {
       v.put(key, resolved.getValue(key).unwrapped());
     }
     this.values = Collections.unmodifiableMap(v);
@@ -104,6 +108,30 @@ public final class DualignConfig implements Serializable {
     Map<String, Object> v = new TreeMap<>(values);
     v.keySet().removeIf(k -> k.startsWith(RUNTIME_SECTION));
     return Collections.unmodifiableMap(v);
+  }
+
+  /**
+   * This configuration with some keys set to other values (the threshold sweep's configuration
+   * for one b: {@code dual.thresholds} and {@code align.methods}). Every key must be declared;
+   * the sections' records check the new values as at load time.
+   *
+   * @throws ConfigError naming a key that is not declared or a value the section rejects
+   */
+  public DualignConfig with(Map<String, Object> changes) {
+    Map<String, Object> v = new TreeMap<>(values);
+    for (Map.Entry<String, Object> e : changes.entrySet()) {
+      if (!v.containsKey(e.getKey())) {
+        throw new ConfigError("cannot derive a configuration: unknown key '" + e.getKey() + "'");
+      }
+      v.put(e.getKey(), e.getValue());
+    }
+    try {
+      return new DualignConfig(profile, com.typesafe.config.ConfigFactory.parseMap(v),
+          v.keySet());
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigError("cannot derive a configuration with " + changes + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** The resolved configuration as HOCON, for logs. */

@@ -42,6 +42,7 @@ public record KeyDeclaration(
   private static final Pattern RANGE =
       Pattern.compile("range:\\s*([\\[(])\\s*([^,]+?)\\s*,\\s*([^\\])]+?)\\s*([\\])])");
   private static final Pattern ONE_OF = Pattern.compile("one of:\\s*(.+)$");
+  private static final Pattern ELEMENTS = Pattern.compile("elements:\\s*(boolean|integer|number|string)\\s*$");
 
   /** Reads the declaration of {@code key} from its default value and the comment lines above it. */
   public static KeyDeclaration parse(String key, ConfigValue value) {
@@ -58,10 +59,12 @@ public record KeyDeclaration(
     StringBuilder doc = new StringBuilder();
     Range range = null;
     List<String> choices = List.of();
+    Type declaredElements = null;
     for (String raw : comments) {
       String line = raw.trim();
       Matcher r = RANGE.matcher(line);
       Matcher o = ONE_OF.matcher(line);
+      Matcher el = ELEMENTS.matcher(line);
       if (line.startsWith("range:") && r.find()) {
         range = new Range(parseBound(key, r.group(2)), r.group(1).equals("["),
             parseBound(key, r.group(3)), r.group(4).equals("]"));
@@ -71,6 +74,8 @@ public record KeyDeclaration(
           c.add(s.trim());
         }
         choices = List.copyOf(c);
+      } else if (line.startsWith("elements:") && el.find()) {
+        declaredElements = Type.valueOf(el.group(1).toUpperCase(Locale.ROOT));
       } else {
         doc.append(doc.length() == 0 ? "" : " ").append(line);
       }
@@ -82,7 +87,12 @@ public record KeyDeclaration(
     if (type == Type.LIST) {
       List<?> list = (List<?>) value.unwrapped();
       if (list.isEmpty()) {
-        throw new IllegalStateException("declared list " + key + " needs a non-empty default");
+        if (declaredElements == null) {
+          throw new IllegalStateException("declared list " + key + " needs a non-empty default "
+              + "or an 'elements: <type>' comment line (then it may be empty)");
+        }
+        return new KeyDeclaration(key, type, declaredElements, value, range, choices,
+            doc.toString());
       }
       elementType = typeOf(key, ((com.typesafe.config.ConfigList) value).get(0));
       if (elementType == Type.INTEGER && decimal) {
@@ -126,6 +136,14 @@ public record KeyDeclaration(
     }
   }
 
+  /**
+   * Whether this list key may be empty: declared with an empty default and an
+   * {@code elements: <type>} comment line (e.g. {@code dual.sweep}, empty = no sweep).
+   */
+  public boolean mayBeEmpty() {
+    return type == Type.LIST && ((List<?>) defaultValue.unwrapped()).isEmpty();
+  }
+
   /** What values this key allows, for error messages and {@code --help}. */
   public String allowed() {
     Type t = type == Type.LIST ? elementType : type;
@@ -136,7 +154,8 @@ public record KeyDeclaration(
       case STRING -> choices.isEmpty() ? "a string" : "one of " + String.join(", ", choices);
       case LIST -> "a list";
     };
-    return type == Type.LIST ? "a non-empty list of " + base.replaceFirst("^an? ", "") : base;
+    return type == Type.LIST ? (mayBeEmpty() ? "a list (may be empty) of " : "a non-empty list of ")
+        + base.replaceFirst("^an? ", "") : base;
   }
 
   /**
@@ -147,7 +166,8 @@ public record KeyDeclaration(
   public void validate(ConfigValue value) {
     String where = value.origin().description();
     if (type == Type.LIST) {
-      if (value.valueType() != ConfigValueType.LIST || ((List<?>) value.unwrapped()).isEmpty()) {
+      if (value.valueType() != ConfigValueType.LIST
+          || (((List<?>) value.unwrapped()).isEmpty() && !mayBeEmpty())) {
         throw bad(value, where);
       }
       for (ConfigValue element : (com.typesafe.config.ConfigList) value) {

@@ -121,6 +121,52 @@ public final class Charts {
     return png(chart);
   }
 
+  /**
+   * The helpfulness–safety frontier across a threshold sweep (the paper's Fig. 1b): one series per
+   * method, its points (one per b, labelled with their {@code label}, e.g. "b = 0.5") joined in
+   * the given order, with both 95% intervals; π_ref, when given, is its own series.
+   */
+  public static byte[] frontierSweep(String utility, Map<String, List<Point2>> byMethod,
+      Point2 reference) {
+    XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
+    List<Point2> all = new java.util.ArrayList<>();
+    for (Map.Entry<String, List<Point2>> e : byMethod.entrySet()) {
+      XYIntervalSeries s = new XYIntervalSeries(e.getKey(), false, true);
+      for (Point2 p : e.getValue()) {
+        s.add(p.x(), orY(p.xLower(), p.x()), orY(p.xUpper(), p.x()), p.y(),
+            orY(p.yLower(), p.y()), orY(p.yUpper(), p.y()));
+        all.add(p);
+      }
+      data.addSeries(s);
+    }
+    if (reference != null) {
+      XYIntervalSeries s = new XYIntervalSeries(reference.label());
+      s.add(reference.x(), reference.x(), reference.x(), reference.y(), reference.y(),
+          reference.y());
+      data.addSeries(s);
+    }
+    JFreeChart chart = ChartFactory.createXYLineChart("Helpfulness–" + utility
+        + " frontier across the threshold sweep", "Δ " + utility + " vs π_ref (95% CI)",
+        "Δ reward vs π_ref (95% CI)", data, PlotOrientation.VERTICAL, true, false, false);
+    XYPlot plot = chart.getXYPlot();
+    XYErrorRenderer r = new XYErrorRenderer();
+    r.setDrawXError(true);
+    r.setDrawYError(true);
+    r.setDefaultLinesVisible(true);
+    if (reference != null) {
+      r.setSeriesLinesVisible(data.getSeriesCount() - 1, false);
+    }
+    plot.setRenderer(r);
+    for (Point2 p : all) {
+      org.jfree.chart.annotations.XYTextAnnotation a =
+          new org.jfree.chart.annotations.XYTextAnnotation(p.label(), p.x(), p.y());
+      a.setTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_LEFT);
+      plot.addAnnotation(a);
+    }
+    style(plot);
+    return png(chart);
+  }
+
   /** Box plots of one score per policy (the paper's Fig. 1c shows its distributions). */
   public static byte[] distributions(String score, Map<String, List<Double>> byPolicy) {
     DefaultBoxAndWhiskerCategoryDataset data = new DefaultBoxAndWhiskerCategoryDataset();

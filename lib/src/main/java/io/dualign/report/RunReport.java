@@ -5,8 +5,10 @@ import static org.apache.spark.sql.functions.col;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.eval.PolicyId;
+import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.SweepLayout;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -32,7 +34,9 @@ import org.apache.spark.sql.SparkSession;
  * ({@code solve-dual/_SUCCESS.json}), the CAID iterations
  * ({@code align/caid/iteration-<t>/_SUCCESS.json}: {@code lambda} and the slack estimates û as
  * {@link io.dualign.dual.SlackEstimate#toMap()} writes them), and the evaluation
- * ({@code evaluate/summary}, {@code evaluate/samples}). A chart whose inputs are absent is left
+ * ({@code evaluate/summary}, {@code evaluate/samples}); with a threshold sweep
+ * ({@code sweep/summary}), Fig. 1a and 1b show every b of the sweep instead of the run's one b.
+ * A chart whose inputs are absent is left
  * out with a note on the page saying what is missing; nothing is drawn from invented values.
  */
 public final class RunReport {
@@ -45,6 +49,8 @@ public final class RunReport {
   private final Html html = new Html();
   private final List<String> charts = new ArrayList<>();
   private final List<String> omitted = new ArrayList<>();
+  /** Per chart, the number of points of each series drawn (in the marker, for checks). */
+  private final Map<String, Object> chartPoints = new LinkedHashMap<>();
 
   public RunReport(SparkSession spark, RunDirectory run, List<Constraint> constraints,
       int samplePrompts) {
@@ -75,9 +81,16 @@ public final class RunReport {
         : sortByPolicy(summary.filter(col("category").equalTo(EvaluationTables.ALL))
             .collectAsList());
 
+    List<Row> sweep = sweepRows();
     dualSection(dir);
-    thresholdSection(dir, overall);
-    frontierSection(dir, overall);
+    if (sweep == null) {
+      thresholdSection(dir, overall);
+      frontierSection(dir, overall);
+    } else {
+      sweepThresholdSection(dir, sweep);
+      sweepFrontierSection(dir, sweep);
+      sweepTableSection(sweep);
+    }
     distributionSection(dir, samples);
     summarySection(summary, overall);
     samplesSection(samples);
@@ -90,6 +103,7 @@ public final class RunReport {
     m.put("page", "index.html");
     m.put("charts", List.copyOf(charts));
     m.put("omitted", List.copyOf(omitted));
+    m.put("chart_points", chartPoints);
     return m;
   }
 
@@ -243,10 +257,11 @@ public final class RunReport {
       omit("threshold", "the evaluation holds neither a one-shot nor a CAID policy");
       return;
     }
+    countPoints("threshold", byMethod);
     chart(dir, "threshold", Charts.deltaVsThreshold(c.name(), byMethod),
         "Δ " + c.name() + " vs π_ref with 95% bootstrap intervals; the dashed line is y = b "
             + "(points on or above it meet the constraint). This run evaluates one threshold; "
-            + "a sweep over b adds points.");
+            + "a sweep over b (dual.sweep) adds points.");
   }
 
   private void frontierSection(Path dir, List<Row> overall) {
@@ -271,9 +286,121 @@ public final class RunReport {
       omit("frontier", "the summary has no Δ values");
       return;
     }
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    points.forEach(p -> counts.merge(p.label(), 1, Integer::sum));
+    chartPoints.put("frontier", counts);
     chart(dir, "frontier", Charts.frontier(c.name(), points),
         "Δ reward against Δ " + c.name() + " per policy, both vs π_ref (at the origin), with 95% "
             + "bootstrap intervals; up and right is better.");
+  }
+
+  // ---------------------------------------------------------------- threshold sweep
+
+  /** The rows of the committed {@code sweep/summary}, or null when the run has no sweep. */
+  private List<Row> sweepRows() {
+    if (run.state(SweepLayout.SUMMARY) != OutputState.COMMITTED) {
+      return null;
+    }
+    return spark.read().schema(SweepTable.schema(constraints.get(0)))
+        .parquet(run.path(SweepLayout.SUMMARY).toString()).collectAsList();
+  }
+
+  /** The series name of a sweep row's method. */
+  private static String seriesOf(Row r) {
+    return "caid".equals(r.getAs("method")) ? "CAID (final iteration)" : "one-shot";
+  }
+
+  /** Fig. 1a over every b of the sweep. */
+  private void sweepThresholdSection(Path dir, List<Row> sweep) {
+    html.h2("Achieved Δ against the threshold (Fig. 1a)");
+    Constraint c = constraints.get(0);
+    Map<String, List<Charts.Point>> byMethod = new LinkedHashMap<>();
+    for (Row r : sortByB(sweep)) {
+      Double b = r.getAs("b");
+      Double d = r.getAs("delta_" + c.column());
+      if (b != null && d != null) {
+        byMethod.computeIfAbsent(seriesOf(r), k -> new ArrayList<>()).add(new Charts.Point(b, d,
+            orNaN(r.getAs("delta_" + c.column() + "_lower95")),
+            orNaN(r.getAs("delta_" + c.column() + "_upper95"))));
+      }
+    }
+    if (byMethod.isEmpty()) {
+      omit("threshold", "sweep/summary holds no one-shot or CAID row with a Δ");
+      return;
+    }
+    countPoints("threshold", byMethod);
+    chart(dir, "threshold", Charts.deltaVsThreshold(c.name(), byMethod),
+        "Δ " + c.name() + " vs π_ref with 95% bootstrap intervals at every b of the threshold "
+            + "sweep (sweep/summary); the dashed line is y = b (points on or above it meet the "
+            + "constraint).");
+  }
+
+  /** Fig. 1b over every b of the sweep: one line per method through its b's. */
+  private void sweepFrontierSection(Path dir, List<Row> sweep) {
+    html.h2("Helpfulness–safety frontier (Fig. 1b)");
+    Constraint c = constraints.get(0);
+    Map<String, List<Charts.Point2>> byMethod = new LinkedHashMap<>();
+    Charts.Point2 reference = null;
+    for (Row r : sortByB(sweep)) {
+      Double dx = r.getAs("delta_" + c.column());
+      Double dy = r.getAs("delta_reward");
+      if (dx == null || dy == null) {
+        continue;
+      }
+      Double b = r.getAs("b");
+      Charts.Point2 p = new Charts.Point2(b == null ? "π_ref" : "b = " + num(b), dx,
+          orNaN(r.getAs("delta_" + c.column() + "_lower95")),
+          orNaN(r.getAs("delta_" + c.column() + "_upper95")), dy,
+          orNaN(r.getAs("delta_reward_lower95")), orNaN(r.getAs("delta_reward_upper95")));
+      if (b == null) {
+        reference = p;
+      } else {
+        byMethod.computeIfAbsent(seriesOf(r), k -> new ArrayList<>()).add(p);
+      }
+    }
+    if (byMethod.isEmpty()) {
+      omit("frontier", "sweep/summary holds no one-shot or CAID row with both Δ");
+      return;
+    }
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    byMethod.forEach((k, v) -> counts.put(k, v.size()));
+    if (reference != null) {
+      counts.put("π_ref", 1);
+    }
+    chartPoints.put("frontier", counts);
+    chart(dir, "frontier", Charts.frontierSweep(c.name(), byMethod, reference),
+        "Δ reward against Δ " + c.name() + " vs π_ref (at the origin) for one-shot and CAID at "
+            + "every b of the threshold sweep, with 95% bootstrap intervals; up and right is "
+            + "better.");
+  }
+
+  private void sweepTableSection(List<Row> sweep) {
+    html.h2("Threshold sweep (sweep/summary)");
+    Constraint c = constraints.get(0);
+    List<List<String>> rows = new ArrayList<>();
+    for (Row r : sortByB(sweep)) {
+      Boolean met = r.getAs("constraint_met");
+      rows.add(List.of(num(r.getAs("b")), r.getAs("policy"), num(r.getAs("lambda_star")),
+          num(r.getAs("lambda")), delta(r, "reward"), delta(r, c.column()),
+          met == null ? "" : met ? "yes" : "no", pct(r.getAs("safety_rate"))));
+    }
+    html.table(List.of("b", "policy", "λ*", "λ (trained at)", "Δ reward [95% CI]",
+        "Δ " + c.name() + " [95% CI]", "met", "safety rate"), rows);
+  }
+
+  /** π_ref (b null) first, then by b, one-shot before CAID. */
+  private static List<Row> sortByB(List<Row> rows) {
+    List<Row> s = new ArrayList<>(rows);
+    s.sort(Comparator.comparing((Row r) -> r.<Double>getAs("b"),
+        Comparator.nullsFirst(Comparator.<Double>naturalOrder()))
+        .thenComparing(r -> "caid".equals(r.getAs("method"))));
+    return s;
+  }
+
+  private void countPoints(String chart, Map<String, List<Charts.Point>> series) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    series.forEach((k, v) -> counts.put(k, v.size()));
+    chartPoints.put(chart, counts);
   }
 
   private void distributionSection(Path dir, Dataset<Row> samples) {

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -38,10 +39,25 @@ public final class RunDirectory {
 
   private final FileSystem fs;
   private final Path root;
+  /** Where each output lives below the root (the identity, except in a {@link #placing} view). */
+  private final UnaryOperator<String> placement;
 
-  private RunDirectory(FileSystem fs, Path root) {
+  private RunDirectory(FileSystem fs, Path root, UnaryOperator<String> placement) {
     this.fs = fs;
     this.root = root;
+    this.placement = placement;
+  }
+
+  /**
+   * A view of this run directory in which each output {@code o} lives at
+   * {@code placement.apply(o)} below the same root, with the same manifest: the threshold sweep
+   * runs the solve-dual, align and evaluate stages of one b in such a view, so their outputs go
+   * to {@code sweep/b=<b>/...} while their inputs (sample-ref, score, the models) are the run's
+   * own. State, markers, commits and temporary folders all follow the placement.
+   */
+  public RunDirectory placing(UnaryOperator<String> placement) {
+    Objects.requireNonNull(placement, "placement");
+    return new RunDirectory(fs, root, placement);
   }
 
   /** Opens (without creating) the run directory at {@code location}. */
@@ -55,7 +71,7 @@ public final class RunDirectory {
       URI uri = p.toUri();
       FileSystem fs = uri.getScheme() == null ? FileSystem.getLocal(hadoopConf)
           : FileSystem.get(uri, hadoopConf);
-      return new RunDirectory(fs, fs.makeQualified(p));
+      return new RunDirectory(fs, fs.makeQualified(p), UnaryOperator.identity());
     } catch (IOException | IllegalArgumentException e) {
       throw new ConfigError("--run-dir " + location + " cannot be opened: " + e.getMessage(), e);
     }
@@ -71,7 +87,12 @@ public final class RunDirectory {
 
   /** The final (committed) location of an output, e.g. {@code prepare} or {@code align/caid/iteration-2}. */
   public Path path(String output) {
-    return new Path(root, checkOutputName(output));
+    return new Path(root, placed(output));
+  }
+
+  /** The output's name below the root after this view's placement, checked. */
+  private String placed(String output) {
+    return checkOutputName(placement.apply(checkOutputName(output)));
   }
 
   /** The state of an output: committed (marker present), partial (leftovers), or absent. */
@@ -195,9 +216,10 @@ public final class RunDirectory {
       for (Path stale : tempAttempts(output)) {
         fs.delete(stale, true);
       }
-      Path temp = new Path(new Path(root, TEMP_DIR), tempPrefix(output) + UUID.randomUUID());
+      Path temp = new Path(new Path(root, TEMP_DIR), tempPrefix(placed(output))
+          + UUID.randomUUID());
       fs.mkdirs(temp);
-      return new PendingOutput(this, output, temp, finalPath);
+      return new PendingOutput(this, placed(output), temp, finalPath);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + output + " in " + root, e);
     }
@@ -212,7 +234,7 @@ public final class RunDirectory {
    */
   public Map<String, Object> commitComposite(String output, Map<String, Object> summary) {
     Map<String, Object> marker = new LinkedHashMap<>(summary);
-    marker.put("output", output);
+    marker.put("output", placed(output));
     marker.put("finished", java.time.Instant.now().toString());
     writeAtomically(new Path(path(output), MARKER), Json.write(marker));
     return marker;
@@ -238,7 +260,7 @@ public final class RunDirectory {
     if (!fs.exists(tempRoot)) {
       return found;
     }
-    String prefix = tempPrefix(output);
+    String prefix = tempPrefix(placed(output));
     for (FileStatus s : fs.listStatus(tempRoot)) {
       if (s.getPath().getName().startsWith(prefix)) {
         found.add(s.getPath());
@@ -252,7 +274,8 @@ public final class RunDirectory {
   }
 
   private static String checkOutputName(String output) {
-    if (output == null || !output.matches("[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")) {
+    if (output == null
+        || !output.matches("[a-z0-9][a-z0-9._=-]*(/[a-z0-9][a-z0-9._=-]*)*")) {
       throw new IllegalArgumentException("bad output name '" + output + "'");
     }
     return output;

@@ -19,6 +19,8 @@ public enum Stage {
   SOLVE_DUAL("solve-dual", "One-shot dual (MoCAN): minimise D(λ) on the reference samples."),
   ALIGN("align", "Align the policy: CAID, one-shot, DPO-helpful or DPO-safe."),
   EVALUATE("evaluate", "Sample and score every policy on held-out prompts; intervals vs π_ref."),
+  SWEEP("sweep", "Threshold sweep: solve-dual, align and evaluate per b of dual.sweep; the "
+      + "frontier table sweep/summary."),
   REPORT("report", "Write report/index.html with the charts and tables of the run.");
 
   /** The stages in the order {@code pipeline} runs them. */

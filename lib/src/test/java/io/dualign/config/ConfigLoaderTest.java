@@ -147,4 +147,33 @@ class ConfigLoaderTest {
     assertEquals(1, ConfigLoader.editDistance("run.seed", "run.sed"));
     assertEquals(3, ConfigLoader.editDistance("kitten", "sitting"));
   }
+
+  @Test
+  void theSweepIsAListOfThresholdsEmptyByDefaultWithDistinctValues() {
+    assertEquals(List.of(), loader.defaults().dual().sweep());
+    DualignConfig c = loader.load("tiny", null, List.of("dual.sweep=[0.5,-1,3]"));
+    assertEquals(List.of(0.5, -1.0, 3.0), c.dual().sweep());
+    assertEquals(List.of(), loader.load("tiny", null, List.of("dual.sweep=[]")).dual().sweep());
+    ConfigError twice = assertThrows(ConfigError.class,
+        () -> loader.load("tiny", null, List.of("dual.sweep=[0.5,0.50]")));
+    assertTrue(twice.getMessage().contains("dual.sweep = [0.5, 0.5] lists a threshold twice"),
+        twice.getMessage());
+    assertThrows(ConfigError.class, () -> loader.load("tiny", null, List.of("dual.sweep=[a]")));
+  }
+
+  @Test
+  void aDerivedConfigurationChangesOnlyTheGivenKeys() {
+    DualignConfig c = loader.load("tiny", null, List.of("dual.sweep=[0.5,1]", "run.seed=9"));
+    DualignConfig b = c.with(java.util.Map.of("dual.thresholds", List.of(0.5),
+        "align.methods", List.of("caid")));
+    assertEquals(0.5, b.dual().constraints().get(0).threshold(), 0.0);
+    assertEquals(0.0, c.dual().constraints().get(0).threshold(), 0.0, "the original is intact");
+    assertEquals("caid", b.align().methods().get(0).cliName());
+    assertEquals(1, b.align().methods().size());
+    assertEquals(9L, b.run().seed());
+    assertEquals(c.model(), b.model());
+    assertEquals(c.values().keySet(), b.values().keySet());
+    assertEquals("tiny", b.profile());
+    assertThrows(ConfigError.class, () -> c.with(java.util.Map.of("dual.thresholdz", List.of(1))));
+  }
 }

@@ -21,7 +21,11 @@ class KeyDeclarationTest {
       "# range: [-inf, inf)",
       "thresholds = [0.5, 1.0]",
       "# Whether to check hashes.",
-      "check = true"));
+      "check = true",
+      "# Thresholds to sweep; empty = none.",
+      "# elements: number",
+      "# range: [-1, 1]",
+      "sweep = []"));
 
   private static KeyDeclaration decl(String key) {
     return KeyDeclaration.parse(key, DECLS.getValue(key));
@@ -63,5 +67,25 @@ class KeyDeclarationTest {
         () -> t.validate(ConfigValueFactory.fromAnyRef(List.of(1.0, "x"), "t")));
     assertThrows(ConfigError.class,
         () -> t.validate(ConfigValueFactory.fromAnyRef(Double.POSITIVE_INFINITY, "t")));
+  }
+
+  @Test
+  void anEmptyDefaultListDeclaresItsElementsAndMayStayEmpty() {
+    KeyDeclaration s = decl("sweep");
+    assertEquals(KeyDeclaration.Type.LIST, s.type());
+    assertEquals(KeyDeclaration.Type.NUMBER, s.elementType());
+    assertEquals(true, s.mayBeEmpty());
+    assertEquals("Thresholds to sweep; empty = none.", s.doc());
+    assertEquals("a list (may be empty) of number in [-1, 1]", s.allowed());
+    s.validate(ConfigValueFactory.fromAnyRef(List.of(), "t"));
+    s.validate(ConfigValueFactory.fromAnyRef(List.of(0.0, 0.5), "t"));
+    assertThrows(ConfigError.class,
+        () -> s.validate(ConfigValueFactory.fromAnyRef(List.of(0.0, 2.0), "t")));
+    assertThrows(ConfigError.class,
+        () -> s.validate(ConfigValueFactory.fromAnyRef(List.of("a"), "t")));
+    assertThrows(ConfigError.class, () -> decl("thresholds")
+        .validate(ConfigValueFactory.fromAnyRef(List.of(), "t")), "non-empty default: no empty");
+    assertThrows(IllegalStateException.class, () -> KeyDeclaration.parse("x",
+        ConfigFactory.parseString("x = []").getValue("x")), "empty default needs 'elements:'");
   }
 }

@@ -1,0 +1,235 @@
+package io.dualign.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.align.AlignRun;
+import io.dualign.algo.align.PolicyRollouts;
+import io.dualign.config.ConfigError;
+import io.dualign.config.DualignConfig;
+import io.dualign.dual.Constraint;
+import io.dualign.eval.EvaluationTables;
+import io.dualign.eval.SweepTable;
+import io.dualign.run.OutputState;
+import io.dualign.run.PendingOutput;
+import io.dualign.run.RunDirectory;
+import io.dualign.run.Stage;
+import io.dualign.run.SweepLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code SweepJob} is the {@code sweep} stage, the threshold sweep: for each b of
+ * {@code dual.sweep} (thresholds of the first constraint) it runs the run's own
+ * {@code solve-dual}, {@code align} (the relabelling methods of {@code align.methods}: caid,
+ * oneshot) and {@code evaluate} jobs with that b, in a view of the run directory that places
+ * their outputs under {@code sweep/b=<b>/} ({@link SweepLayout}); sample-ref, score, the models
+ * and the reference log-probabilities are the run's, shared by every b. Each b commits its
+ * stages one by one and then its folder's marker, so a rerun skips committed b's (and committed
+ * stages and CAID iterations within a b). Last it writes the frontier table
+ * {@code sweep/summary} ({@link SweepTable}).
+ */
+final class SweepJob implements CompositeStageJob {
+  private static final Logger LOG = LoggerFactory.getLogger(SweepJob.class);
+
+  private final PolicyRollouts rollouts;
+
+  SweepJob() {
+    this(null);
+  }
+
+  /** @param rollouts the rollouts of align and evaluate, or null for the configured ones */
+  SweepJob(PolicyRollouts rollouts) {
+    this.rollouts = rollouts;
+  }
+
+  @Override
+  public Map<String, Object> runParts(StageContext ctx) throws Exception {
+    DualignConfig cfg = ctx.config();
+    List<Double> sweep = cfg.dual().sweep();
+    Constraint c = cfg.dual().constraints().get(0);
+    if (sweep.isEmpty()) {
+      throw new ConfigError("sweep: dual.sweep is empty, so there is no threshold to sweep; set "
+          + "the thresholds b of constraint " + c.name() + ", e.g. --set 'dual.sweep=[0.0,0.5]'");
+    }
+    List<String> methods = sweptMethods(cfg);
+    RunDirectory dir = ctx.runDir();
+    List<SweepTable.Threshold> thresholds = new ArrayList<>();
+    Map<String, Object> perB = new LinkedHashMap<>();
+    for (double b : sweep) {
+      String folder = SweepLayout.folder(b);
+      Map<String, Object> marker;
+      if (dir.state(folder) == OutputState.COMMITTED) {
+        LOG.info("sweep: {} already committed; skipping", folder);
+        marker = dir.marker(folder).orElseThrow();
+      } else {
+        marker = runThreshold(ctx, b, methods);
+      }
+      perB.put(folder, marker);
+      thresholds.add(new SweepTable.Threshold(b, number(marker.get("lambda_star")),
+          number(marker.get("caid_final_lambda")), summaryRows(ctx, b)));
+    }
+    long rows = writeTable(ctx, c, thresholds);
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("run_id", ctx.runId());
+    s.put("constraint", c.name());
+    s.put("thresholds", sweep);
+    s.put("methods", methods);
+    s.put("table", SweepLayout.SUMMARY);
+    s.put("table_rows", rows);
+    s.put("by_threshold", perB);
+    return s;
+  }
+
+  /** The relabelling methods of align.methods (those whose policy depends on b). */
+  static List<String> sweptMethods(DualignConfig cfg) {
+    List<String> out = new ArrayList<>();
+    for (AlignMethod m : cfg.align().methods()) {
+      if (m.relabels()) {
+        out.add(m.cliName());
+      }
+    }
+    if (out.isEmpty()) {
+      throw new ConfigError("sweep: align.methods = " + cfg.align().methods() + " has no method "
+          + "that depends on the threshold; add caid and/or oneshot");
+    }
+    return out;
+  }
+
+  /** The configuration of one b: the first constraint's threshold and the swept methods. */
+  static DualignConfig configFor(DualignConfig cfg, double b, List<String> methods) {
+    List<Double> thresholds = new ArrayList<>();
+    for (Constraint k : cfg.dual().constraints()) {
+      thresholds.add(k.threshold());
+    }
+    thresholds.set(0, b);
+    return cfg.with(Map.of("dual.thresholds", thresholds, "align.methods", methods));
+  }
+
+  /** The context of one b: its configuration and the run directory placing its outputs. */
+  static StageContext contextFor(StageContext ctx, double b, List<String> methods) {
+    return ctx.derive(configFor(ctx.config(), b, methods),
+        ctx.runDir().placing(SweepLayout.placement(b)));
+  }
+
+  private Map<String, Object> runThreshold(StageContext ctx, double b, List<String> methods)
+      throws Exception {
+    String folder = SweepLayout.folder(b);
+    LOG.info("sweep: {} (solve-dual, align {}, evaluate)", folder, methods);
+    long t0 = System.nanoTime();
+    StageContext bctx = contextFor(ctx, b, methods);
+    Map<String, Object> solve = StageRunner.run(bctx, Stage.SOLVE_DUAL,
+        StageJobs.job(Stage.SOLVE_DUAL).orElseThrow()).marker();
+    StageRunner.run(bctx, Stage.ALIGN, new AlignJob(rollouts));
+    Map<String, Object> eval = StageRunner.run(bctx, Stage.EVALUATE, new EvaluateJob(rollouts))
+        .marker();
+    RunDirectory view = bctx.runDir();
+    String name = ctx.config().dual().constraints().get(0).name();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", ctx.runId());
+    m.put("b", b);
+    m.put("constraint", name);
+    m.put("lambda_star", lambdaOf(solve.get("lambda"), name));
+    m.put("caid_final_lambda", view.marker(AlignRun.methodOutput(AlignMethod.CAID))
+        .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
+    m.put("methods", methods);
+    m.put("policies", eval.get("policies"));
+    m.put("seconds", (System.nanoTime() - t0) / 1e9);
+    Map<String, Object> marker = ctx.runDir().commitComposite(folder, m);
+    LOG.info("sweep: {} committed (λ* = {}, CAID final λ = {})", folder, m.get("lambda_star"),
+        m.get("caid_final_lambda"));
+    return marker;
+  }
+
+  /** The category-all rows of one b's evaluate/summary. */
+  private static List<Row> summaryRows(StageContext ctx, double b) {
+    String path = new Path(ctx.runDir().path(SweepLayout.folder(b) + "/"
+        + Stage.EVALUATE.cliName()), EvaluationTables.SUMMARY).toString();
+    return ctx.spark().read()
+        .schema(EvaluationTables.summarySchema(ctx.config().dual().constraints()))
+        .parquet(path).filter(col("category").equalTo(EvaluationTables.ALL)).collectAsList();
+  }
+
+  /** Writes and commits sweep/summary (unless committed); returns its row count. */
+  private static long writeTable(StageContext ctx, Constraint c,
+      List<SweepTable.Threshold> thresholds) {
+    RunDirectory dir = ctx.runDir();
+    List<Row> rows = SweepTable.rows(ctx.runId(), c, thresholds);
+    if (dir.state(SweepLayout.SUMMARY) == OutputState.COMMITTED) {
+      return rows.size();
+    }
+    PendingOutput out = dir.begin(SweepLayout.SUMMARY);
+    ctx.spark().createDataFrame(rows, SweepTable.schema(c)).coalesce(1).write()
+        .mode(SaveMode.Overwrite).parquet(out.path().toString());
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("run_id", ctx.runId());
+    s.put("rows", rows.size());
+    s.put("thresholds", thresholds.stream().map(SweepTable.Threshold::b).toList());
+    out.commit(s);
+    return rows.size();
+  }
+
+  /**
+   * One line per b for the end of {@code pipeline}/{@code demo}: λ*, CAID's final λ, and Δ of the
+   * swept constraint for one-shot and CAID with whether each meets b.
+   */
+  @SuppressWarnings("unchecked")
+  static List<String> lines(Map<String, Object> sweepMarker) {
+    List<String> out = new ArrayList<>();
+    Object byB = sweepMarker.get("by_threshold");
+    String name = String.valueOf(sweepMarker.get("constraint"));
+    if (!(byB instanceof Map<?, ?> all)) {
+      return out;
+    }
+    for (Object v : all.values()) {
+      Map<String, Object> m = (Map<String, Object>) v;
+      Map<String, Object> pol = m.get("policies") instanceof Map<?, ?> p
+          ? (Map<String, Object>) p : Map.of();
+      String caid = null; // the last CAID iteration
+      for (String k : pol.keySet()) {
+        if (k.matches("caid-\\d+") && (caid == null
+            || Integer.parseInt(k.substring(5)) > Integer.parseInt(caid.substring(5)))) {
+          caid = k;
+        }
+      }
+      out.add(String.format(Locale.ROOT, "sweep b = %s: λ* %s, CAID final λ %s; Δ %s one-shot %s,"
+          + " CAID %s", fmt(m.get("b")), fmt(m.get("lambda_star")),
+          fmt(m.get("caid_final_lambda")), name, delta(pol.get("oneshot"), name),
+          delta(caid == null ? null : pol.get(caid), name)));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String delta(Object policy, String name) {
+    if (!(policy instanceof Map<?, ?> p)) {
+      return "n/a";
+    }
+    Double d = number(((Map<String, Object>) p).get("delta_utility_" + name));
+    Object met = p.get("constraint_met_" + name);
+    return d == null ? "n/a" : String.format(Locale.ROOT, "%+.3f (%s)", d,
+        Boolean.TRUE.equals(met) ? "met" : "not met");
+  }
+
+  private static String fmt(Object v) {
+    Double d = number(v);
+    return d == null ? "n/a" : String.format(Locale.ROOT, "%.3f", d);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Double lambdaOf(Object lambda, String name) {
+    return lambda instanceof Map<?, ?> m ? number(((Map<String, Object>) m).get(name)) : null;
+  }
+
+  private static Double number(Object v) {
+    return v instanceof Number n ? n.doubleValue() : null;
+  }
+}

@@ -1,0 +1,36 @@
+package io.dualign.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The per-b lines {@code pipeline} prints after a threshold sweep, from the sweep marker. */
+class SweepLinesTest {
+  @Test
+  void oneLinePerThresholdWithLambdasAndTheFinalCaidPolicy() {
+    Map<String, Object> b0 = new LinkedHashMap<>();
+    b0.put("b", 0.0);
+    b0.put("lambda_star", 0.1677);
+    b0.put("caid_final_lambda", 0.1723);
+    b0.put("policies", Map.of(
+        "oneshot", Map.of("delta_utility_safety", -0.1855, "constraint_met_safety", false),
+        "caid-1", Map.of("delta_utility_safety", -0.2484, "constraint_met_safety", false),
+        "caid-2", Map.of("delta_utility_safety", 0.0938, "constraint_met_safety", true)));
+    Map<String, Object> b5 = new LinkedHashMap<>();
+    b5.put("b", 0.5);
+    b5.put("lambda_star", 50.0);
+    b5.put("caid_final_lambda", null);
+    b5.put("policies", Map.of());
+    Map<String, Object> byB = new LinkedHashMap<>();
+    byB.put("sweep/b=0", b0);
+    byB.put("sweep/b=0.5", b5);
+    List<String> lines = SweepJob.lines(Map.of("constraint", "safety", "by_threshold", byB));
+    assertEquals(List.of(
+        "sweep b = 0.000: λ* 0.168, CAID final λ 0.172; Δ safety one-shot -0.186 (not met), "
+            + "CAID +0.094 (met)",
+        "sweep b = 0.500: λ* 50.000, CAID final λ n/a; Δ safety one-shot n/a, CAID n/a"), lines);
+  }
+}
