@@ -117,6 +117,9 @@ final class EvaluateJob implements StageJob {
       LOG.info("evaluate: {} sampled {} prompts x {} in {} s", p.id().name(), promptCount, k,
           String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     }
+    if (r != rollouts && r instanceof AutoCloseable c) {
+      c.close(); // every policy's rollouts are written: drop the model broadcasts
+    }
     Dataset<Row> samples = spark.read().schema(schema).parquet(samplesUri);
     List<Row> summary = EvaluationSummary.compute(samples, constraints,
         cfg.evaluate().bootstrapSamples(), cfg.run().seed(), ctx.runId());
@@ -133,8 +136,7 @@ final class EvaluateJob implements StageJob {
           + "; run 'dualign sft' first");
     }
     List<Policy> out = new ArrayList<>();
-    out.add(new Policy(PolicyId.REFERENCE,
-        new Path(dir.path(Stage.SFT.cliName()), TrainModelJob.MODEL).toString()));
+    out.add(new Policy(PolicyId.REFERENCE, io.dualign.spark.RunModels.location(dir, Stage.SFT)));
     for (AlignMethod m : AlignMethod.values()) {
       TreeMap<Integer, String> its = new TreeMap<>();
       for (int t = 1; dir.state(AlignRun.iterationOutput(m, t)) == OutputState.COMMITTED; t++) {
