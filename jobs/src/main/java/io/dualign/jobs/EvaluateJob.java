@@ -98,27 +98,30 @@ final class EvaluateJob implements StageJob {
     StructType schema = EvaluationTables.samplesSchema(constraints);
     String samplesUri = out.uri(EvaluationTables.SAMPLES);
     int k = cfg.evaluate().samplesPerPrompt();
-    for (Policy p : policies) {
-      long t0 = System.nanoTime();
-      Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"), p.checkpoint(),
-          ctx.runId(), p.id().iteration(), k);
-      Dataset<Row> scored = withGold(rows);
-      Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
-          .join(broadcast(prompts), "prompt_id")
-          .withColumn("policy", lit(p.id().name()))
-          .withColumn("method", lit(p.id().method()))
-          .withColumn("iteration", lit(p.id().iteration()));
-      List<Column> cols = new ArrayList<>();
-      for (String f : schema.fieldNames()) {
-        cols.add(col(f).cast(schema.apply(f).dataType()).as(f));
+    try {
+      for (Policy p : policies) {
+        long t0 = System.nanoTime();
+        Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"), p.checkpoint(),
+            ctx.runId(), p.id().iteration(), k);
+        Dataset<Row> scored = withGold(rows);
+        Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
+            .join(broadcast(prompts), "prompt_id")
+            .withColumn("policy", lit(p.id().name()))
+            .withColumn("method", lit(p.id().method()))
+            .withColumn("iteration", lit(p.id().iteration()));
+        List<Column> cols = new ArrayList<>();
+        for (String f : schema.fieldNames()) {
+          cols.add(col(f).cast(schema.apply(f).dataType()).as(f));
+        }
+        joined.select(cols.toArray(new Column[0])).write().mode(SaveMode.Append)
+            .parquet(samplesUri);
+        LOG.info("evaluate: {} sampled {} prompts x {} in {} s", p.id().name(), promptCount, k,
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
       }
-      joined.select(cols.toArray(new Column[0])).write().mode(SaveMode.Append)
-          .parquet(samplesUri);
-      LOG.info("evaluate: {} sampled {} prompts x {} in {} s", p.id().name(), promptCount, k,
-          String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    }
-    if (r != rollouts && r instanceof AutoCloseable c) {
-      c.close(); // every policy's rollouts are written: drop the model broadcasts
+    } finally {
+      if (r != rollouts && r instanceof AutoCloseable c) {
+        c.close(); // every policy's rollouts are written: drop the model broadcasts
+      }
     }
     Dataset<Row> samples = spark.read().schema(schema).parquet(samplesUri);
     List<Row> summary = EvaluationSummary.compute(samples, constraints,
