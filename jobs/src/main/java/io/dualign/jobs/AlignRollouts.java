@@ -38,7 +38,7 @@ final class AlignRollouts implements PolicyRollouts, AutoCloseable {
     this.hadoop = hadoop;
   }
 
-  /** Destroys the broadcasts of the models it delivered (call when the stage's rollouts are written). */
+  /** Destroys the broadcasts of the models it delivered (once the stage's rollouts are written). */
   @Override
   public void close() {
     delivery.close();

@@ -101,8 +101,8 @@ final class EvaluateJob implements StageJob {
     try {
       for (Policy p : policies) {
         long t0 = System.nanoTime();
-        Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"), p.checkpoint(),
-            ctx.runId(), p.id().iteration(), k);
+        Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"),
+            p.checkpoint(), ctx.runId(), p.id().iteration(), k);
         Dataset<Row> scored = withGold(rows);
         Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
             .join(broadcast(prompts), "prompt_id")

@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.Path;
  * {@code tokenizer.json} and record each file's sha256.
  */
 public enum ModelFormat {
-  /** The project's own transformer: {@code weights.params}, {@code tokenizer.json}, {@code checkpoint.json}. */
+  /** The project's own transformer: weights.params, tokenizer.json, checkpoint.json. */
   BUILT_IN("built-in", Checkpoint.META),
   /** A TorchScript export: {@code model.pt}, {@code tokenizer.json}, {@code torchscript.json}. */
   TORCHSCRIPT("torchscript", "torchscript.json");

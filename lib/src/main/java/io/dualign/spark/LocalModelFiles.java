@@ -3,9 +3,6 @@ package io.dualign.spark;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -97,12 +94,13 @@ public final class LocalModelFiles {
         }
         try {
           Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, dir);
+          LOG.info("model version {}: {} bytes written to {}", version, pkg.size(), dir);
+        } catch (IOException moveFailed) {
+          if (!Files.isDirectory(dir)) {
+            throw moveFailed;
+          }
+          deleteTree(tmp); // another executor JVM on this machine wrote it first
         }
-        LOG.info("model version {}: {} bytes written to {}", version, pkg.size(), dir);
-      } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
-        deleteTree(tmp); // another JVM on this machine wrote it first
       } catch (IOException | RuntimeException e) {
         deleteTree(tmp);
         throw e;

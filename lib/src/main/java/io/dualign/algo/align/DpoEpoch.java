@@ -38,9 +38,10 @@ import org.apache.spark.sql.Row;
 /**
  * {@code DpoEpoch} is step 2 of an align iteration as a one-task Spark stage: it receives every
  * labelled pair with its reference log-probabilities ({@link AlignPairs#trainingColumns()}),
- * loads θ(t−1) (a built-in checkpoint or a TorchScript bundle), takes one DPO epoch against π_ref (fresh AdamW with warm-up + cosine over the
- * epoch, data order seeded by (run seed, iteration, method)), measures {@link DpoFigures} on the
- * same pairs, and writes θ(t) in the format θ(t−1) had. It returns its figures as one JSON string.
+ * loads θ(t−1) (a built-in checkpoint or a TorchScript bundle), takes one DPO epoch against
+ * π_ref (fresh AdamW with warm-up + cosine over the epoch, data order seeded by (run seed,
+ * iteration, method)), measures {@link DpoFigures} on the same pairs, and writes θ(t) in the
+ * format θ(t−1) had. It returns its figures as one JSON string.
  *
  * <p>The rows arrive in partition order; they are sorted by pair id first, so the epoch does not
  * depend on how Spark partitioned them. The interface is the data-parallel one (rows in, one
