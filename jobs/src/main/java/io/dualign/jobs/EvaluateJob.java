@@ -79,6 +79,8 @@ final class EvaluateJob implements StageJob {
     List<Constraint> constraints = cfg.dual().constraints();
     List<Policy> policies = policies(dir);
     SparkSession spark = ctx.spark();
+    // π_ref as committed: a provided model must still be the version its marker recorded.
+    io.dualign.spark.RunModels.of(dir, Stage.SFT, spark.sparkContext().hadoopConfiguration());
     Dataset<Row> prompts = prompts(spark, dir, cfg.evaluate()).cache();
     long promptCount = prompts.count();
     if (promptCount == 0) {
