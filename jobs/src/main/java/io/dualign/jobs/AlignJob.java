@@ -57,12 +57,21 @@ final class AlignJob implements CompositeStageJob {
       require(dir, Stage.SAMPLE_REF, method);
       samples = new Path(dir.path(Stage.SAMPLE_REF.cliName()), SolveDualJob.SAMPLES).toString();
     }
+    // π_ref as committed: a provided model must still be the version its marker recorded.
+    io.dualign.spark.RunModels.of(dir, Stage.SFT,
+        ctx.spark().sparkContext().hadoopConfiguration());
     PolicyRollouts r = method.dualSteps() ? rollouts(ctx) : null;
     AlignRun.Inputs in = new AlignRun.Inputs(
         new Path(dir.path(Stage.SCORE.cliName()), "pairs").toString(),
-        new Path(dir.path(Stage.SFT.cliName()), TrainModelJob.MODEL).toString(), samples,
+        io.dualign.spark.RunModels.location(dir, Stage.SFT), samples,
         lambdaStar);
-    return new AlignRun(ctx.spark(), dir, ctx.config(), r, ctx.runId()).run(method, in);
+    try {
+      return new AlignRun(ctx.spark(), dir, ctx.config(), r, ctx.runId()).run(method, in);
+    } finally {
+      if (r != rollouts && r instanceof AutoCloseable c) {
+        c.close();
+      }
+    }
   }
 
   private PolicyRollouts rollouts(StageContext ctx) {

@@ -3,6 +3,7 @@ package io.dualign.jobs;
 import io.dualign.algo.align.PolicyRollouts;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.RolloutSettings;
+import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.RolloutSpec;
 import io.dualign.spark.Rollouts;
@@ -20,16 +21,27 @@ import org.apache.spark.sql.SparkSession;
  * checkpoint of the iteration, K = {@code align.rolloutSamples} per prompt, sampled as the
  * {@code rollout} section says (temperature, top-p, top-k, response length, batches) and scored
  * with the run's reward and cost models exactly as {@code sample-ref} scores π_ref's samples.
+ * Models reach the executors as {@code runtime.modelDelivery} says; closing it destroys the
+ * broadcasts.
  */
-final class AlignRollouts implements PolicyRollouts {
+final class AlignRollouts implements PolicyRollouts, AutoCloseable {
   private final DualignConfig config;
   private final ScoringSpec scoring;
   private final Configuration hadoop;
+  private final ModelDelivery delivery;
 
-  private AlignRollouts(DualignConfig config, ScoringSpec scoring, Configuration hadoop) {
+  private AlignRollouts(DualignConfig config, ScoringSpec scoring, Configuration hadoop,
+      ModelDelivery delivery) throws IOException {
     this.config = config;
-    this.scoring = scoring;
+    this.delivery = delivery;
+    this.scoring = delivery.deliver(scoring);
     this.hadoop = hadoop;
+  }
+
+  /** Destroys the broadcasts of the models it delivered (once the stage's rollouts are written). */
+  @Override
+  public void close() {
+    delivery.close();
   }
 
   /** The run's rollouts (needs committed train-reward and, for cost utilities, train-cost). */
@@ -37,7 +49,7 @@ final class AlignRollouts implements PolicyRollouts {
     Configuration hadoop = ctx.spark().sparkContext().hadoopConfiguration();
     try {
       return new AlignRollouts(ctx.config(), RunModels.scoring(ctx.config(), ctx.runDir(), hadoop),
-          hadoop);
+          hadoop, ModelDelivery.of(ctx.spark().sparkContext(), ctx.config().runtime()));
     } catch (IOException e) {
       throw new UncheckedIOException("align: cannot read the run's score models", e);
     }
@@ -49,7 +61,7 @@ final class AlignRollouts implements PolicyRollouts {
     RolloutSettings r = config.rollout();
     ModelRef policy;
     try {
-      policy = ModelRef.of(policyDir, hadoop);
+      policy = delivery.deliver(ModelRef.of(policyDir, hadoop));
     } catch (IOException e) {
       throw new UncheckedIOException("align: no policy checkpoint in " + policyDir, e);
     }

@@ -79,6 +79,8 @@ final class EvaluateJob implements StageJob {
     List<Constraint> constraints = cfg.dual().constraints();
     List<Policy> policies = policies(dir);
     SparkSession spark = ctx.spark();
+    // π_ref as committed: a provided model must still be the version its marker recorded.
+    io.dualign.spark.RunModels.of(dir, Stage.SFT, spark.sparkContext().hadoopConfiguration());
     Dataset<Row> prompts = prompts(spark, dir, cfg.evaluate()).cache();
     long promptCount = prompts.count();
     if (promptCount == 0) {
@@ -98,24 +100,30 @@ final class EvaluateJob implements StageJob {
     StructType schema = EvaluationTables.samplesSchema(constraints);
     String samplesUri = out.uri(EvaluationTables.SAMPLES);
     int k = cfg.evaluate().samplesPerPrompt();
-    for (Policy p : policies) {
-      long t0 = System.nanoTime();
-      Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"), p.checkpoint(),
-          ctx.runId(), p.id().iteration(), k);
-      Dataset<Row> scored = withGold(rows);
-      Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
-          .join(broadcast(prompts), "prompt_id")
-          .withColumn("policy", lit(p.id().name()))
-          .withColumn("method", lit(p.id().method()))
-          .withColumn("iteration", lit(p.id().iteration()));
-      List<Column> cols = new ArrayList<>();
-      for (String f : schema.fieldNames()) {
-        cols.add(col(f).cast(schema.apply(f).dataType()).as(f));
+    try {
+      for (Policy p : policies) {
+        long t0 = System.nanoTime();
+        Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"),
+            p.checkpoint(), ctx.runId(), p.id().iteration(), k);
+        Dataset<Row> scored = withGold(rows);
+        Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
+            .join(broadcast(prompts), "prompt_id")
+            .withColumn("policy", lit(p.id().name()))
+            .withColumn("method", lit(p.id().method()))
+            .withColumn("iteration", lit(p.id().iteration()));
+        List<Column> cols = new ArrayList<>();
+        for (String f : schema.fieldNames()) {
+          cols.add(col(f).cast(schema.apply(f).dataType()).as(f));
+        }
+        joined.select(cols.toArray(new Column[0])).write().mode(SaveMode.Append)
+            .parquet(samplesUri);
+        LOG.info("evaluate: {} sampled {} prompts x {} in {} s", p.id().name(), promptCount, k,
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
       }
-      joined.select(cols.toArray(new Column[0])).write().mode(SaveMode.Append)
-          .parquet(samplesUri);
-      LOG.info("evaluate: {} sampled {} prompts x {} in {} s", p.id().name(), promptCount, k,
-          String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    } finally {
+      if (r != rollouts && r instanceof AutoCloseable c) {
+        c.close(); // every policy's rollouts are written: drop the model broadcasts
+      }
     }
     Dataset<Row> samples = spark.read().schema(schema).parquet(samplesUri);
     List<Row> summary = EvaluationSummary.compute(samples, constraints,
@@ -133,8 +141,7 @@ final class EvaluateJob implements StageJob {
           + "; run 'dualign sft' first");
     }
     List<Policy> out = new ArrayList<>();
-    out.add(new Policy(PolicyId.REFERENCE,
-        new Path(dir.path(Stage.SFT.cliName()), TrainModelJob.MODEL).toString()));
+    out.add(new Policy(PolicyId.REFERENCE, io.dualign.spark.RunModels.location(dir, Stage.SFT)));
     for (AlignMethod m : AlignMethod.values()) {
       TreeMap<Integer, String> its = new TreeMap<>();
       for (int t = 1; dir.state(AlignRun.iterationOutput(m, t)) == OutputState.COMMITTED; t++) {

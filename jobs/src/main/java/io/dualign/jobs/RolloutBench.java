@@ -400,12 +400,12 @@ final class RolloutBench {
   /** The single-process loop: same prompts, seeds and batch size, one Generator call per batch. */
   private static long generateLoop(ModelRef policy, List<String> texts, RolloutSpec spec,
       ModelSettings ms) throws Exception {
-    try (ExecutorModelCache.Lease<Checkpoint.Loaded> lease = ExecutorModels.lease(policy,
-        Device.cpu())) {
-      Checkpoint.Loaded m = lease.get();
+    try (ExecutorModelCache.Lease<io.dualign.model.LoadedModel> lease = ExecutorModels.lease(
+        policy, Device.cpu())) {
+      io.dualign.model.LoadedModel m = lease.get();
       PromptEncoder enc = new PromptEncoder(m.tokenizer(), new ChatTemplate(ms.chatTemplate()),
           ms.maxPromptTokens(), ms.maxResponseTokens());
-      Generator g = new Generator(m.model(), m.tokenizer().eosId(), m.tokenizer().padId(),
+      Generator g = new Generator(m.causalLm(), m.tokenizer().eosId(), m.tokenizer().padId(),
           m.tokenizer()::decode);
       List<long[]> ids = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
+import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.ProgressReporter;
 import io.dualign.spark.RolloutMetrics;
@@ -28,7 +29,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code SampleReferenceJob} is the {@code sample-ref} stage: N prompts of the train split (a
- * seeded choice) × K responses sampled from π_ref ({@code sft/model}) on the executors, each
+ * seeded choice) × K responses sampled from π_ref (the sft stage's model: {@code sft/model} or
+ * {@code model.policy}) on the executors, each
  * scored by the reward model and every utility, written to {@code sample-ref/samples} (the table
  * {@code solve-dual} reads). The driver only counts: it never collects rollout rows.
  */
@@ -54,8 +56,22 @@ final class SampleReferenceJob implements StageJob {
     }
     int partitions = cfg.rollout().partitions() > 0 ? cfg.rollout().partitions()
         : spark.sparkContext().defaultParallelism();
-    RolloutSpec spec = RunModels.rollout(cfg, ctx.runId(), 0, policy, scoring)
-        .withPartitions(partitions);
+    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime())) {
+      RolloutSpec spec = delivery.deliver(RunModels.rollout(cfg, ctx.runId(), 0, policy, scoring)
+          .withPartitions(partitions));
+      Map<String, Object> summary = sample(ctx, spec, partitions, out);
+      summary.put("model_delivery", delivery.summary());
+      return summary;
+    }
+  }
+
+  private Map<String, Object> sample(StageContext ctx, RolloutSpec spec, int partitions,
+      PendingOutput out) {
+    DualignConfig cfg = ctx.config();
+    SparkSession spark = ctx.spark();
+    RunDirectory dir = ctx.runDir();
+    ModelRef policy = spec.policy();
+    ScoringSpec scoring = spec.scoring();
 
     spark.sparkContext().setJobDescription("sample-ref: choose " + cfg.rollout().prompts()
         + " train prompts");
@@ -93,6 +109,7 @@ final class SampleReferenceJob implements StageJob {
     summary.put("samples_per_prompt", spec.samplesPerPrompt());
     summary.putAll(RolloutSummary.of(written, spec.scoring().utilityColumns(), seconds));
     summary.put("policy_version", policy.version());
+    summary.put("policy_format", policy.format().id());
     summary.put("reward_version", scoring.reward().version());
     summary.put("cost_version", scoring.cost() == null ? null : scoring.cost().version());
     summary.put("sampling", Map.of("temperature", spec.temperature(), "top_p", spec.topP(),

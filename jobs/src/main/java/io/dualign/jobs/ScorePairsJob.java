@@ -12,6 +12,7 @@ import io.dualign.data.DataTables;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
+import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.PairScoring;
 import io.dualign.spark.ProgressReporter;
 import io.dualign.spark.RolloutMetrics;
@@ -54,6 +55,17 @@ final class ScorePairsJob implements StageJob {
     } catch (IllegalStateException e) {
       throw new ConfigError(Stage.SCORE.cliName() + ": " + e.getMessage(), e);
     }
+    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime())) {
+      Map<String, Object> summary = score(ctx, delivery.deliver(scoring), out);
+      summary.put("model_delivery", delivery.summary());
+      return summary;
+    }
+  }
+
+  private Map<String, Object> score(StageContext ctx, ScoringSpec scoring, PendingOutput out) {
+    DualignConfig cfg = ctx.config();
+    SparkSession spark = ctx.spark();
+    RunDirectory dir = ctx.runDir();
     int partitions = cfg.rollout().partitions() > 0 ? cfg.rollout().partitions()
         : spark.sparkContext().defaultParallelism();
     Dataset<Row> pairs = spark.read().schema(DataTables.PAIRS_SCHEMA)

@@ -5,11 +5,13 @@ import io.dualign.config.DualignConfig;
 import io.dualign.config.ModelSettings;
 import io.dualign.config.TrainSettings;
 import io.dualign.model.EngineThreads;
+import io.dualign.model.ModelFormat;
 import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
+import io.dualign.spark.RunModels;
 import io.dualign.train.PairRow;
 import io.dualign.train.ScoreObjective;
 import io.dualign.train.StageTraining;
@@ -32,6 +34,8 @@ import org.apache.spark.sql.Row;
  * pairs go to one Spark task (on the CPU for now: GPU placement comes with the executor model
  * cache of issue #5), which trains the model and
  * writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
+ * When the config gives the stage's model ({@code model.policy}, {@code model.reward},
+ * {@code model.cost}) the stage trains nothing and commits as provided.
  */
 final class TrainModelJob implements StageJob {
   /** The checkpoint folder under a training stage's output. */
@@ -50,13 +54,25 @@ final class TrainModelJob implements StageJob {
   public Map<String, Object> run(StageContext ctx, PendingOutput out) throws Exception {
     DualignConfig cfg = ctx.config();
     RunDirectory dir = ctx.runDir();
+    String given = cfg.model().provided(stage);
+    if (given != null) {
+      return provide(ctx, given);
+    }
     String sftDir = null;
     if (stage != Stage.SFT) {
       if (dir.state(Stage.SFT.cliName()) != OutputState.COMMITTED) {
         throw new ConfigError("stage " + stage.cliName() + " starts from the sft model, which is "
             + "not committed in " + dir.root() + "; run 'dualign sft' first");
       }
-      sftDir = new Path(dir.path(Stage.SFT.cliName()), MODEL).toString();
+      sftDir = RunModels.location(dir, Stage.SFT);
+      ModelFormat f = ModelFormat.detect(new Path(sftDir).getFileSystem(
+          ctx.spark().sparkContext().hadoopConfiguration()), new Path(sftDir));
+      if (f != ModelFormat.BUILT_IN) {
+        throw new ConfigError("stage " + stage.cliName() + " initialises the "
+            + (stage == Stage.TRAIN_REWARD ? "reward" : "cost") + " model from the built-in sft "
+            + "checkpoint, but model.policy = " + cfg.model().policy() + " is a " + f.id()
+            + " model; give " + ModelSettings.keyFor(stage) + " (a score model) as well");
+      }
     }
     TrainFn fn = new TrainFn(stage, cfg.model(), cfg.train(), cfg.run().seed(), sftDir,
         out.uri(MODEL), cfg.runtime().oneTaskThreads());
@@ -70,6 +86,23 @@ final class TrainModelJob implements StageJob {
         Json.readMap(results.get(0).getBytes(StandardCharsets.UTF_8)));
     summary.put("trained_in", "one Spark task");
     summary.put("checkpoint", MODEL);
+    return summary;
+  }
+
+  /**
+   * The stage's model is given in the config ({@code model.policy}, {@code model.reward},
+   * {@code model.cost}): nothing is trained; the marker records the model (provided = true, its
+   * URI, format and version), which later stages read instead of {@code <stage>/model}.
+   */
+  private Map<String, Object> provide(StageContext ctx, String uri) throws Exception {
+    Map<String, Object> summary;
+    try {
+      summary = new LinkedHashMap<>(RunModels.provide(stage, uri,
+          ctx.spark().sparkContext().hadoopConfiguration()));
+    } catch (java.io.IOException e) {
+      throw new ConfigError(stage.cliName() + ": " + e.getMessage(), e);
+    }
+    summary.put("trained_in", "not trained: provided by " + ModelSettings.keyFor(stage));
     return summary;
   }
 

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sample-ref} submitted to a real standalone cluster (Master + 2 Workers, one fake GPU
  * each): it runs on two executors whose tasks hold distinct GPU addresses, computes on the CPU (no
  * CUDA here), and writes exactly the rows the same stage writes on local[2] for the same seed.
+ * Its models travel as broadcast bytes ({@code runtime.modelDelivery=auto}: local paths on a
+ * cluster), the local run reads them from their paths.
  * The earlier stages (tiny profile) run locally first; their run directory is copied so both
  * sample-ref runs start from the same models.
  */
@@ -53,6 +55,12 @@ class SampleRefClusterIT {
     Map<String, Object> marker = RolloutStagesTest.marker(remote, "sample-ref");
     assertEquals(2, ((Number) marker.get("executors")).intValue(), marker.toString());
     assertEquals(List.of("cpu()"), marker.get("devices"), marker.toString());
+    // runtime.modelDelivery=auto on a standalone master with models on local paths: the driver
+    // broadcasts each model's files; executors write them to their local model cache.
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> delivery = (List<Map<String, Object>>) marker.get("model_delivery");
+    assertEquals(List.of("broadcast", "broadcast", "broadcast"),
+        delivery.stream().map(d -> d.get("delivery")).toList(), marker.toString());
 
     SparkSession spark = SparkSession.builder().master("local[1]").appName("compare")
         .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")

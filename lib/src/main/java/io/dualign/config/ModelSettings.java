@@ -5,11 +5,12 @@ import java.io.Serializable;
 
 /**
  * {@code ModelSettings} are the settings of the {@code model} section: the built-in transformer's
- * shape, the tokenizer's vocabulary size, the chat template and the token limits.
+ * shape, the tokenizer's vocabulary size, the chat template, the token limits, and the models
+ * given instead of trained ({@code policy}, {@code reward}, {@code cost}: "" = trained by the run).
  */
 public record ModelSettings(int vocabSize, int contextLength, int dModel, int layers, int heads,
-    int ffnHidden, String chatTemplate, int maxPromptTokens, int maxResponseTokens)
-    implements Serializable {
+    int ffnHidden, String chatTemplate, int maxPromptTokens, int maxResponseTokens, String policy,
+    String reward, String cost) implements Serializable {
   public ModelSettings {
     if (dModel % heads != 0) {
       throw new ConfigError("model.dModel " + dModel + " must be a multiple of model.heads " + heads);
@@ -27,6 +28,31 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
     return new ModelSettings(c.getInt("model.vocabSize"), c.getInt("model.contextLength"),
         c.getInt("model.dModel"), c.getInt("model.layers"), c.getInt("model.heads"),
         c.getInt("model.ffnHidden"), c.getString("model.chatTemplate"),
-        c.getInt("model.maxPromptTokens"), c.getInt("model.maxResponseTokens"));
+        c.getInt("model.maxPromptTokens"), c.getInt("model.maxResponseTokens"),
+        c.getString("model.policy"), c.getString("model.reward"), c.getString("model.cost"));
+  }
+
+  /**
+   * The model given for a training stage's output ({@code sft}: policy, {@code train-reward}:
+   * reward, {@code train-cost}: cost), or null when the run trains it.
+   */
+  public String provided(io.dualign.run.Stage stage) {
+    String v = switch (stage) {
+      case SFT -> policy;
+      case TRAIN_REWARD -> reward;
+      case TRAIN_COST -> cost;
+      default -> throw new IllegalArgumentException(stage.cliName() + " trains no model");
+    };
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  /** The config key that gives the model of a training stage. */
+  public static String keyFor(io.dualign.run.Stage stage) {
+    return switch (stage) {
+      case SFT -> "model.policy";
+      case TRAIN_REWARD -> "model.reward";
+      case TRAIN_COST -> "model.cost";
+      default -> throw new IllegalArgumentException(stage.cliName() + " trains no model");
+    };
   }
 }

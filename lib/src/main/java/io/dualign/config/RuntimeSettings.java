@@ -7,11 +7,12 @@ import com.typesafe.config.Config;
  * runs, free to change when a run is resumed.
  */
 public record RuntimeSettings(String master, int progressIntervalSeconds, int djlThreadsPerTask,
-    int trainThreads) {
+    int trainThreads, String modelDelivery, long broadcastMaxBytes) {
   static RuntimeSettings from(Config c) {
     return new RuntimeSettings(c.getString("runtime.master"),
         c.getInt("runtime.progressIntervalSeconds"), c.getInt("runtime.djlThreadsPerTask"),
-        c.getInt("runtime.trainThreads"));
+        c.getInt("runtime.trainThreads"), c.getString("runtime.modelDelivery"),
+        c.getLong("runtime.broadcastMaxBytes"));
   }
 
   /**

@@ -36,7 +36,30 @@ public final class Checkpoint {
 
   /** A loaded checkpoint: the model, its tokenizer, its architecture and version. */
   public record Loaded(BuiltInTransformer model, TextTokenizer tokenizer, ModelArchitecture arch,
-      String version, Map<String, Object> meta) implements AutoCloseable {
+      String version, Map<String, Object> meta) implements LoadedModel {
+    @Override
+    public ModelFormat format() {
+      return ModelFormat.BUILT_IN;
+    }
+
+    @Override
+    public CausalLm causalLm() {
+      if (arch.head() != ModelArchitecture.Head.LANGUAGE_MODEL) {
+        throw new IllegalStateException("checkpoint version " + version + " is a " + arch.head()
+            + " model, not a causal language model");
+      }
+      return model;
+    }
+
+    @Override
+    public ScoreModel scoreModel() {
+      if (arch.head() != ModelArchitecture.Head.SCORE) {
+        throw new IllegalStateException("checkpoint version " + version + " is a " + arch.head()
+            + " model, not a score model");
+      }
+      return model;
+    }
+
     @Override
     public void close() {
       model.close();

@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
+import io.dualign.model.LoadedModel;
+import io.dualign.model.ModelFormat;
+import io.dualign.model.torchscript.TorchScriptModel;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
@@ -12,7 +15,7 @@ import org.apache.spark.TaskContext;
 /**
  * {@code ExecutorModels} is how partition functions get their models: the task's device from its
  * Spark GPU addresses ({@link Devices}), the engine's threads for this task, and a lease on the
- * checkpoint from the JVM-wide {@link ExecutorModelCache} keyed by (uri, version, device), released
+ * model (a built-in checkpoint or a TorchScript bundle) from the JVM-wide {@link ExecutorModelCache} keyed by (uri, version, device), released
  * when the task completes (successfully or not).
  */
 public final class ExecutorModels {
@@ -37,14 +40,15 @@ public final class ExecutorModels {
   }
 
   /**
-   * A lease on the checkpoint {@code ref} loaded on {@code device}: loaded at most once per
-   * executor JVM per version; released when the current task ends (or at once outside a task
-   * when the caller closes it).
+   * A lease on the model {@code ref} (a built-in checkpoint or a TorchScript bundle, read from its
+   * URI or its broadcast bytes) loaded on {@code device}: loaded at most once per executor JVM per
+   * (uri, version, device); released when the current task ends (or at once outside a task when
+   * the caller closes it).
    */
-  public static ExecutorModelCache.Lease<Checkpoint.Loaded> lease(ModelRef ref, Device device)
+  public static ExecutorModelCache.Lease<LoadedModel> lease(ModelRef ref, Device device)
       throws Exception {
-    ExecutorModelCache.Lease<Checkpoint.Loaded> lease = ExecutorModelCache.acquire(
-        key(ref, device), () -> load(ref, device));
+    ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModelCache.acquire(
+        key(ref, device), () -> load(ref, device, false));
     TaskContext ctx = TaskContext.get();
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> lease.close());
@@ -52,14 +56,57 @@ public final class ExecutorModels {
     return lease;
   }
 
-  /** Loads and checks a checkpoint: its files' sha256 (checkpoint.json) and the expected version. */
-  static Checkpoint.Loaded load(ModelRef ref, Device device) throws IOException {
-    Checkpoint.Loaded loaded = Checkpoint.load(ref.fileSystem(), new Path(ref.uri()), null, device);
+  /** Loads {@code ref} for inference (not cached: the caller closes it). */
+  public static LoadedModel load(ModelRef ref, Device device) throws IOException {
+    return load(ref, device, false);
+  }
+
+  /**
+   * Loads and checks the model {@code ref}: its files' sha256 (checkpoint.json or
+   * torchscript.json) and the expected version; {@code trainable} loads a TorchScript causal LM
+   * for training (built-in models always are). Not cached: the caller closes it. A cache folder
+   * whose files fail their check is written again once from the source.
+   */
+  public static LoadedModel load(ModelRef ref, Device device, boolean trainable)
+      throws IOException {
+    LoadedModel loaded;
+    boolean cached = ref.bytes() != null || !isLocal(ref.uri());
+    try {
+      loaded = loadOnce(ref, device, trainable);
+    } catch (IOException e) {
+      if (!cached || !java.nio.file.Files.isDirectory(LocalModelFiles.folder(ref.version()))) {
+        throw e;
+      }
+      org.slf4j.LoggerFactory.getLogger(ExecutorModels.class).warn(
+          "model {} version {}: cached files failed to load ({}); writing them again", ref.uri(),
+          ref.version(), e.getMessage());
+      LocalModelFiles.evict(ref.version());
+      loaded = loadOnce(ref, device, trainable);
+    }
     if (!loaded.version().equals(ref.version())) {
+      String v = loaded.version();
       loaded.close();
-      throw new IOException("checkpoint " + ref.uri() + " is version " + loaded.version()
-          + " but version " + ref.version() + " was expected (was it replaced during the run?)");
+      throw new IOException("model " + ref.uri() + " is version " + v + " but version "
+          + ref.version() + " was expected (was it replaced during the run?)");
     }
     return loaded;
+  }
+
+  private static LoadedModel loadOnce(ModelRef ref, Device device, boolean trainable)
+      throws IOException {
+    if (ref.format() == ModelFormat.TORCHSCRIPT) {
+      return TorchScriptModel.load(LocalModelFiles.local(ref), device, trainable);
+    }
+    if (ref.bytes() != null) {
+      java.nio.file.Path dir = LocalModelFiles.local(ref);
+      return Checkpoint.load(org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf
+          .Configuration()), new Path(dir.toUri()), null, device);
+    }
+    return Checkpoint.load(ref.fileSystem(), new Path(ref.uri()), null, device);
+  }
+
+  private static boolean isLocal(String uri) {
+    String scheme = java.net.URI.create(uri).getScheme();
+    return scheme == null || "file".equals(scheme);
   }
 }

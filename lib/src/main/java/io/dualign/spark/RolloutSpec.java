@@ -46,4 +46,10 @@ public record RolloutSpec(String runId, int iteration, ModelRef policy, int samp
     return new RolloutSpec(runId, iteration, policy, samplesPerPrompt, temperature, topP, topK,
         maxNewTokens, runSeed, batchSize, partitions, s);
   }
+
+  /** The same rollout with these models (e.g. as {@link ModelDelivery} delivers them). */
+  public RolloutSpec withModels(ModelRef p, ScoringSpec s) {
+    return new RolloutSpec(runId, iteration, p, samplesPerPrompt, temperature, topP, topK,
+        maxNewTokens, runSeed, batchSize, partitions, s);
+  }
 }

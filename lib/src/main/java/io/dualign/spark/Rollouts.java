@@ -5,7 +5,8 @@ import static org.apache.spark.sql.functions.lit;
 
 import ai.djl.Device;
 import io.dualign.dual.SampleTable;
-import io.dualign.model.Checkpoint;
+import io.dualign.model.CausalLm;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.Generation;
 import io.dualign.model.Generator;
 import io.dualign.model.SamplingParams;
@@ -100,7 +101,7 @@ public final class Rollouts {
     public Iterator<Row> call(Iterator<Row> input) throws Exception {
       ExecutorModels.applyThreads(spec.scoring().threadsPerTask());
       Device device = ExecutorModels.taskDevice();
-      Checkpoint.Loaded policy = ExecutorModels.lease(spec.policy(), device).get();
+      LoadedModel policy = ExecutorModels.lease(spec.policy(), device).get();
       TextScorers scorers = new TextScorers(spec.scoring(), device);
       FaultInjection.maybeFail(spec.scoring().failOnceForTesting(), "rollout");
       TaskContext ctx = TaskContext.get();
@@ -114,13 +115,14 @@ public final class Rollouts {
   private static final class Batches implements Iterator<Row> {
     private final RolloutSpec spec;
     private final RolloutMetrics metrics;
-    private final Checkpoint.Loaded policy;
+    private final LoadedModel policy;
     private final TextScorers scorers;
     private final Iterator<Row> input;
     private final String device;
     private final String gpu;
     private final String executorId;
     private final PromptEncoder encoder;
+    private final CausalLm lm;
     private final Generator generator;
     private final SamplingParams params;
     private final Deque<Row> ready = new ArrayDeque<>();
@@ -128,7 +130,7 @@ public final class Rollouts {
     private Row current; // the prompt whose samples are being issued
     private int nextSample;
 
-    Batches(RolloutSpec spec, RolloutMetrics metrics, Checkpoint.Loaded policy,
+    Batches(RolloutSpec spec, RolloutMetrics metrics, LoadedModel policy,
         TextScorers scorers, Iterator<Row> input, String device, String gpu, String executorId) {
       this.spec = spec;
       this.metrics = metrics;
@@ -141,14 +143,15 @@ public final class Rollouts {
       ScoringSpec s = spec.scoring();
       this.encoder = new PromptEncoder(policy.tokenizer(), new ChatTemplate(s.chatTemplate()),
           s.maxPromptTokens(), s.maxResponseTokens());
-      this.generator = new Generator(policy.model(), policy.tokenizer().eosId(),
+      this.lm = policy.causalLm();
+      this.generator = new Generator(lm, policy.tokenizer().eosId(),
           policy.tokenizer().padId(), policy.tokenizer()::decode);
       this.params = spec.sampling();
-      int room = policy.model().contextLength() - s.maxPromptTokens();
+      int room = lm.contextLength() - s.maxPromptTokens();
       if (params.maxNewTokens() > room) {
         throw new IllegalArgumentException("maxNewTokens " + params.maxNewTokens()
             + " + maxPromptTokens " + s.maxPromptTokens() + " exceed the policy's context length "
-            + policy.model().contextLength() + " (" + spec.policy().uri() + ")");
+            + lm.contextLength() + " (" + spec.policy().uri() + ")");
       }
     }
 
@@ -252,7 +255,7 @@ public final class Rollouts {
           seeds[j] = batch.get(live.get(j)).item().seed();
         }
         try {
-          List<Generation> out = generator.generate(ids, seeds, params, true, width);
+          List<Generation> out = generator.generate(ids, seeds, params, lm.supportsKvCache(), width);
           for (int j = 0; j < out.size(); j++) {
             gens[live.get(j)] = out.get(j);
           }
@@ -261,7 +264,7 @@ public final class Rollouts {
           for (int j = 0; j < live.size(); j++) {
             try {
               gens[live.get(j)] = generator.generate(List.of(ids.get(j)),
-                  new long[] {seeds[j]}, params, true, width).get(0);
+                  new long[] {seeds[j]}, params, lm.supportsKvCache(), width).get(0);
             } catch (RuntimeException e) {
               error[live.get(j)] = "generation failed: " + e.getMessage();
             }

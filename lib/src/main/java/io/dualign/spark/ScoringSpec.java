@@ -59,4 +59,10 @@ public record ScoringSpec(ModelRef reward, ModelRef cost, List<UtilityScorer> ut
     return new ScoringSpec(reward, cost, utilities, chatTemplate, maxPromptTokens,
         maxResponseTokens, truncatePrompts, n, gold, threadsPerTask, failOnceForTesting);
   }
+
+  /** A copy with these reward and cost models (e.g. as {@link ModelDelivery} delivers them). */
+  public ScoringSpec withModels(ModelRef r, ModelRef c) {
+    return new ScoringSpec(r, c, utilities, chatTemplate, maxPromptTokens, maxResponseTokens,
+        truncatePrompts, batchSize, gold, threadsPerTask, failOnceForTesting);
+  }
 }

@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dualign.data.synthetic.GoldScore;
 import io.dualign.data.synthetic.GoldScorer;
-import io.dualign.model.Checkpoint;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public final class TextScorers {
   private final ScoringSpec spec;
-  private final Map<ScorerRole, Checkpoint.Loaded> models = new EnumMap<>(ScorerRole.class);
+  private final Map<ScorerRole, LoadedModel> models = new EnumMap<>(ScorerRole.class);
   private final Map<ScorerRole, PromptEncoder> encoders = new EnumMap<>(ScorerRole.class);
 
   /** The scores of a batch of rows: NaN and an error where a row failed. */
@@ -39,7 +39,7 @@ public final class TextScorers {
       if (ref == null) {
         continue;
       }
-      Checkpoint.Loaded m = ExecutorModels.lease(ref, device).get();
+      LoadedModel m = ExecutorModels.lease(ref, device).get();
       models.put(role, m);
       encoders.put(role, new PromptEncoder(m.tokenizer(), template, spec.maxPromptTokens(),
           spec.maxResponseTokens()));
@@ -48,7 +48,7 @@ public final class TextScorers {
 
   /** The version of the model of {@code role}, or null when it is not used. */
   public String version(ScorerRole role) {
-    Checkpoint.Loaded m = models.get(role);
+    LoadedModel m = models.get(role);
     return m == null ? null : m.version();
   }
 
@@ -135,7 +135,7 @@ public final class TextScorers {
     int n = prompts.size();
     double[] out = nan(n);
     PromptEncoder enc = encoders.get(role);
-    int limit = models.get(role).model().contextLength();
+    int limit = models.get(role).scoreModel().contextLength();
     java.util.TreeMap<Integer, Pending> buckets = new java.util.TreeMap<>();
     for (int i = 0; i < n; i++) {
       if (error[i] != null) {
@@ -218,11 +218,11 @@ public final class TextScorers {
   }
 
   private float[] endScores(ScorerRole role, List<long[]> ps, List<long[]> rs, int width) {
-    Checkpoint.Loaded m = models.get(role);
+    LoadedModel m = models.get(role);
     TokenBatch batch = TokenBatch.of(ps, rs, m.tokenizer().padId(), TokenBatch.Padding.RIGHT,
         width);
-    try (NDManager sm = m.model().manager().newSubManager()) {
-      return m.model().endScores(batch.idsArray(sm), batch.maskArray(sm), false).toFloatArray();
+    try (NDManager sm = m.scoreModel().manager().newSubManager()) {
+      return m.scoreModel().endScores(batch.idsArray(sm), batch.maskArray(sm), false).toFloatArray();
     }
   }
 

@@ -29,7 +29,7 @@ public final class PromptEncoder {
     this.template = template;
     this.maxPromptTokens = maxPromptTokens;
     this.maxResponseTokens = maxResponseTokens;
-    this.prefixIds = tokenizer.encode(template.prefix());
+    this.prefixIds = tokenizer.encodePrompt(template.prefix());
     this.suffixIds = tokenizer.encode(template.suffix());
     if (prefixIds.length + suffixIds.length >= maxPromptTokens) {
       throw new IllegalArgumentException("maxPromptTokens " + maxPromptTokens + " leaves no room "
@@ -52,7 +52,7 @@ public final class PromptEncoder {
 
   /** The templated prompt, at most {@code maxPromptTokens} ids. */
   public Encoded prompt(String prompt) {
-    long[] whole = tokenizer.encode(template.format(prompt));
+    long[] whole = tokenizer.encodePrompt(template.format(prompt));
     if (whole.length <= maxPromptTokens) {
       return new Encoded(whole, 0);
     }

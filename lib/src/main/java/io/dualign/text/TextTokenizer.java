@@ -23,10 +23,12 @@ public final class TextTokenizer implements AutoCloseable {
   private final long padId;
   private final String eosToken;
   private final String padToken;
+  private final boolean promptSpecialTokens;
 
   private TextTokenizer(HuggingFaceTokenizer hf, Path file, int vocabSize, String eosToken,
-      String padToken) {
+      String padToken, boolean promptSpecialTokens) {
     this.hf = hf;
+    this.promptSpecialTokens = promptSpecialTokens;
     this.file = file;
     this.vocabSize = vocabSize;
     this.eosToken = eosToken;
@@ -45,8 +47,18 @@ public final class TextTokenizer implements AutoCloseable {
    *
    * @throws IllegalArgumentException when a special token is not a single token of the vocabulary
    */
-  @SuppressWarnings("unchecked")
   public static TextTokenizer load(Path tokenizerJson, String eosToken, String padToken) {
+    return load(tokenizerJson, eosToken, padToken, false);
+  }
+
+  /**
+   * Loads {@code tokenizer.json} with the named special tokens; with {@code promptSpecialTokens}
+   * prompts are encoded with the tokenizer's own post-processor (e.g. a BOS token), as the
+   * TorchScript contract says, and responses without.
+   */
+  @SuppressWarnings("unchecked")
+  public static TextTokenizer load(Path tokenizerJson, String eosToken, String padToken,
+      boolean promptSpecialTokens) {
     try {
       Map<String, Object> doc = Json.readMap(Files.readAllBytes(tokenizerJson));
       int maxId = -1;
@@ -63,7 +75,8 @@ public final class TextTokenizer implements AutoCloseable {
       }
       HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson,
           Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
-      return new TextTokenizer(hf, tokenizerJson, maxId + 1, eosToken, padToken);
+      return new TextTokenizer(hf, tokenizerJson, maxId + 1, eosToken, padToken,
+          promptSpecialTokens);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson, e);
     }
@@ -82,6 +95,14 @@ public final class TextTokenizer implements AutoCloseable {
   public long[] encode(String text) {
     Encoding e = hf.encode(text, false, false);
     return e.getIds();
+  }
+
+  /**
+   * The token ids of a (templated) prompt: with the tokenizer's special tokens when it was loaded
+   * with {@code promptSpecialTokens}, else as {@link #encode}.
+   */
+  public long[] encodePrompt(String text) {
+    return hf.encode(text, promptSpecialTokens, false).getIds();
   }
 
   /** The text of {@code ids}, special tokens dropped. */

@@ -10,7 +10,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dualign.data.synthetic.GoldScore;
 import io.dualign.data.synthetic.GoldScorer;
-import io.dualign.model.Checkpoint;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
@@ -146,8 +146,8 @@ class RolloutsTest {
     List<Row> rows = Rollouts.sample(spark, prompts(4), models.rollout(2, 2, scoring))
         .collectAsList();
     Configuration conf = new Configuration();
-    try (Checkpoint.Loaded reward = ExecutorModels.load(models.reward, Device.cpu());
-        Checkpoint.Loaded cost = ExecutorModels.load(models.cost, Device.cpu())) {
+    try (LoadedModel reward = ExecutorModels.load(models.reward, Device.cpu());
+        LoadedModel cost = ExecutorModels.load(models.cost, Device.cpu())) {
       for (Row r : rows) {
         String prompt = r.getString(r.fieldIndex("prompt"));
         String response = r.getString(r.fieldIndex("response"));
@@ -159,13 +159,13 @@ class RolloutsTest {
   }
 
   /** One row scored alone on the driver, as training encodes it. */
-  static double score(Checkpoint.Loaded m, String prompt, String response) {
+  static double score(LoadedModel m, String prompt, String response) {
     PromptEncoder enc = new PromptEncoder(m.tokenizer(), new ChatTemplate(TinyCheckpoints.TEMPLATE),
         TinyCheckpoints.MAX_PROMPT_TOKENS, TinyCheckpoints.MAX_RESPONSE_TOKENS);
     TokenBatch b = TokenBatch.of(List.of(enc.prompt(prompt).ids()),
         List.of(enc.response(response).ids()), m.tokenizer().padId(), TokenBatch.Padding.RIGHT);
-    try (NDManager sm = m.model().manager().newSubManager()) {
-      return m.model().endScores(b.idsArray(sm), b.maskArray(sm), false).toFloatArray()[0];
+    try (NDManager sm = m.scoreModel().manager().newSubManager()) {
+      return m.scoreModel().endScores(b.idsArray(sm), b.maskArray(sm), false).toFloatArray()[0];
     }
   }
 
@@ -245,8 +245,8 @@ class RolloutsTest {
     Map<String, Row> byId = scored.collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getString(0), r -> r));
     assertEquals(8, byId.size());
-    try (Checkpoint.Loaded reward = ExecutorModels.load(models.reward, Device.cpu());
-        Checkpoint.Loaded cost = ExecutorModels.load(models.cost, Device.cpu())) {
+    try (LoadedModel reward = ExecutorModels.load(models.reward, Device.cpu());
+        LoadedModel cost = ExecutorModels.load(models.cost, Device.cpu())) {
       for (int i = 0; i < 7; i++) {
         Row r = byId.get("pair" + i);
         assertNull(r.getAs("error"));

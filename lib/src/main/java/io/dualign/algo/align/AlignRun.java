@@ -21,6 +21,8 @@ import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.spark.ModelDelivery;
+import io.dualign.spark.ModelRef;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,6 +62,7 @@ public final class AlignRun {
   private final DualignConfig cfg;
   private final PolicyRollouts rollouts;
   private final String runId;
+  private final ModelDelivery delivery;
 
   /** Where the inputs are: scored pairs, π_ref's checkpoint, its samples, and λ*. */
   public record Inputs(String scoredPairs, String referenceModel, String referenceSamples,
@@ -73,6 +76,16 @@ public final class AlignRun {
     this.cfg = cfg;
     this.rollouts = rollouts;
     this.runId = runId;
+    this.delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime());
+  }
+
+  /** The model folder {@code dir} as the executors get it ({@code runtime.modelDelivery}). */
+  private ModelRef deliver(String dir) {
+    try {
+      return delivery.deliver(ModelRef.of(dir, spark.sparkContext().hadoopConfiguration()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("align: cannot read the model in " + dir, e);
+    }
   }
 
   /** The output of a method: {@code align/<method>}. */
@@ -99,6 +112,14 @@ public final class AlignRun {
    * Runs (or resumes, or skips when committed) {@code method}; returns its marker.
    */
   public Map<String, Object> run(AlignMethod method, Inputs in) throws Exception {
+    try {
+      return runMethod(method, in);
+    } finally {
+      delivery.close(); // the broadcasts of this method's models
+    }
+  }
+
+  private Map<String, Object> runMethod(AlignMethod method, Inputs in) throws Exception {
     String out = methodOutput(method);
     if (dir.state(out) == OutputState.COMMITTED) {
       LOG.info("align {}: already committed", method.cliName());
@@ -164,7 +185,7 @@ public final class AlignRun {
         .withColumn("run_id", lit(runId)).withColumn("iteration", lit(t));
     labelled.write().parquet(out.uri(PAIRS));
     double relabelSeconds = (System.nanoTime() - t0) / 1e9;
-    DpoEpoch epoch = new DpoEpoch(prevDir, out.uri(MODEL), cfg.model(), cfg.train(),
+    DpoEpoch epoch = new DpoEpoch(deliver(prevDir), out.uri(MODEL), cfg.model(), cfg.train(),
         as.batchSize(), as.learningRate(), cfg.dual().beta(), cfg.run().seed(), t,
         method.cliName(), cfg.runtime().oneTaskThreads());
     List<String> results = spark.read().parquet(out.uri(PAIRS)).select(
@@ -269,12 +290,13 @@ public final class AlignRun {
   private Dataset<Row> referenceLogProbs(Inputs in) throws Exception {
     if (dir.state(REFERENCE) != OutputState.COMMITTED) {
       PendingOutput out = dir.begin(REFERENCE);
-      String version = ReferenceLogProbs.version(in.referenceModel());
+      ModelRef ref = deliver(in.referenceModel());
+      String version = ref.version();
       Dataset<Row> scored = spark.read().schema(AlignPairs.scoredSchema(cfg.dual().constraints()))
           .parquet(in.scoredPairs());
       long t0 = System.nanoTime();
       ReferenceLogProbs.compute(AlignPairs.trainPairs(scored, cfg.align().maxPairs()),
-          in.referenceModel(), version, cfg.model(), cfg.align().batchSize(),
+          ref, cfg.model(), cfg.align().batchSize(),
           cfg.runtime().djlThreadsPerTask()).write().parquet(out.uri(LOGPROBS));
       long n = spark.read().parquet(out.uri(LOGPROBS)).count();
       Map<String, Object> s = new LinkedHashMap<>();
@@ -282,6 +304,7 @@ public final class AlignRun {
       s.put("pairs", n);
       s.put("reference_model", in.referenceModel());
       s.put("reference_version", version);
+      s.put("reference_format", ref.format().id());
       s.put("compute_seconds", (System.nanoTime() - t0) / 1e9);
       out.commit(s);
       LOG.info("align: reference log-probabilities of {} train pairs committed", n);

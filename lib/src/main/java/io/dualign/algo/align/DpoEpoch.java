@@ -3,11 +3,15 @@ package io.dualign.algo.align;
 import ai.djl.Device;
 import io.dualign.config.ModelSettings;
 import io.dualign.config.TrainSettings;
-import io.dualign.model.BuiltInTransformer;
+import io.dualign.model.CausalLm;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
-import io.dualign.model.ModelArchitecture;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.SequenceLogProbs;
+import io.dualign.model.torchscript.TorchScriptBundle;
+import io.dualign.model.torchscript.TorchScriptModel;
+import io.dualign.spark.ExecutorModels;
+import io.dualign.spark.ModelRef;
 import io.dualign.run.Json;
 import io.dualign.spark.Seeds;
 import io.dualign.text.PromptEncoder;
@@ -15,7 +19,6 @@ import io.dualign.train.DpoExample;
 import io.dualign.train.DpoObjective;
 import io.dualign.train.ModelTrainer;
 import io.dualign.train.OptimizerSettings;
-import io.dualign.train.StageTraining;
 import io.dualign.train.TrainingLoop;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +38,10 @@ import org.apache.spark.sql.Row;
 /**
  * {@code DpoEpoch} is step 2 of an align iteration as a one-task Spark stage: it receives every
  * labelled pair with its reference log-probabilities ({@link AlignPairs#trainingColumns()}),
- * loads θ(t−1), takes one DPO epoch against π_ref (fresh AdamW with warm-up + cosine over the
- * epoch, data order seeded by (run seed, iteration, method)), measures {@link DpoFigures} on the
- * same pairs, and writes θ(t) as a checkpoint. It returns its figures as one JSON string.
+ * loads θ(t−1) (a built-in checkpoint or a TorchScript bundle), takes one DPO epoch against
+ * π_ref (fresh AdamW with warm-up + cosine over the epoch, data order seeded by (run seed,
+ * iteration, method)), measures {@link DpoFigures} on the same pairs, and writes θ(t) in the
+ * format θ(t−1) had. It returns its figures as one JSON string.
  *
  * <p>The rows arrive in partition order; they are sorted by pair id first, so the epoch does not
  * depend on how Spark partitioned them. The interface is the data-parallel one (rows in, one
@@ -45,7 +49,7 @@ import org.apache.spark.sql.Row;
  */
 public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
   private static final long serialVersionUID = 1L;
-  private final String previousDir;
+  private final ModelRef previous;
   private final String outputDir;
   private final ModelSettings model;
   private final TrainSettings train;
@@ -57,10 +61,14 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
   private final String method;
   private final int threads;
 
-  public DpoEpoch(String previousDir, String outputDir, ModelSettings model, TrainSettings train,
+  /**
+   * @param previous θ(t−1): a built-in checkpoint or a TorchScript causal-LM bundle (trained
+   *     through DJL with {@code trainParam}; θ(t) is then written as a new verified bundle)
+   */
+  public DpoEpoch(ModelRef previous, String outputDir, ModelSettings model, TrainSettings train,
       int batchSize, double learningRate, double beta, long runSeed, int iteration, String method,
       int threads) {
-    this.previousDir = previousDir;
+    this.previous = previous;
     this.outputDir = outputDir;
     this.model = model;
     this.train = train;
@@ -97,13 +105,8 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     }
     pairs.sort(Comparator.comparing(Pair::id));
     long seed = Seeds.mix(runSeed, iteration, "dpo-epoch/" + method, 0);
-    ModelArchitecture arch = StageTraining.architecture(model, ModelArchitecture.Head.LANGUAGE_MODEL);
-    FileSystem inFs = FileSystem.get(URI.create(previousDir), new Configuration());
-    java.nio.file.Path tokFile = Files.createTempFile("dualign-dpo-tokenizer-", ".json");
-    try (Checkpoint.Loaded prev = Checkpoint.load(inFs, new Path(previousDir), arch, Device.cpu())) {
-      Files.copy(prev.tokenizer().file(), tokFile,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      BuiltInTransformer policy = prev.model();
+    try (LoadedModel prev = ExecutorModels.load(previous, Device.cpu(), true)) {
+      CausalLm policy = prev.causalLm();
       PromptEncoder enc = PolicyCodec.encoder(prev.tokenizer(), model);
       long pad = prev.tokenizer().padId();
       List<DpoExample> examples = new ArrayList<>();
@@ -133,18 +136,49 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
       s.put("train_tokens_per_second", fit.tokensPerSecond());
       s.putAll(figures.toMap());
       s.put("previous_version", prev.version());
+      s.put("model_format", prev.format().id());
       s.put("data_order_seed", seed);
-      FileSystem outFs = FileSystem.get(URI.create(outputDir), new Configuration());
-      String version = Checkpoint.save(policy, tokFile, outFs, new Path(outputDir), s);
-      s.put("model_version", version);
+      s.put("model_version", save(prev, s));
       return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
+    }
+  }
+
+  /**
+   * Writes the trained θ(t) to {@code outputDir} in the format it came in: a built-in checkpoint,
+   * or a TorchScript bundle (its module with the trained weights, the same tokenizer, fresh
+   * sha256) written locally and copied to the output's file system. Returns the new version.
+   */
+  private String save(LoadedModel trained, Map<String, Object> figures) throws Exception {
+    FileSystem outFs = FileSystem.get(URI.create(outputDir), new Configuration());
+    if (trained instanceof Checkpoint.Loaded c) {
+      java.nio.file.Path tokFile = Files.createTempFile("dualign-dpo-tokenizer-", ".json");
+      try {
+        Files.copy(c.tokenizer().file(), tokFile,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return Checkpoint.save(c.model(), tokFile, outFs, new Path(outputDir), figures);
+      } finally {
+        Files.deleteIfExists(tokFile);
+      }
+    }
+    TorchScriptModel ts = (TorchScriptModel) trained;
+    java.nio.file.Path tmp = Files.createTempDirectory("dualign-dpo-bundle-");
+    java.nio.file.Path local = tmp.resolve("model");
+    try {
+      TorchScriptBundle b = ts.torchScriptLm().save(local, "dualign align " + method
+          + " iteration " + iteration + " (DPO from version " + ts.version() + ")");
+      outFs.copyFromLocalFile(false, true, new Path(local.toUri()), new Path(outputDir));
+      return b.manifest().version();
     } finally {
-      Files.deleteIfExists(tokFile);
+      try (var walk = Files.walk(tmp)) {
+        for (java.nio.file.Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(q);
+        }
+      }
     }
   }
 
   /** The trained policy's figures on the epoch's pairs. */
-  static DpoFigures figures(BuiltInTransformer policy, long pad, List<DpoExample> examples,
+  static DpoFigures figures(CausalLm policy, long pad, List<DpoExample> examples,
       int batchSize, double beta) {
     double[][] lp = SequenceLogProbs.pairValues(policy, pad,
         examples.stream().map(DpoExample::prompt).toList(),

@@ -2,23 +2,17 @@ package io.dualign.algo.align;
 
 import ai.djl.Device;
 import io.dualign.config.ModelSettings;
-import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
-import io.dualign.model.ModelArchitecture;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.SequenceLogProbs;
 import io.dualign.model.TokenBatch;
 import io.dualign.spark.ExecutorModelCache;
+import io.dualign.spark.ExecutorModels;
+import io.dualign.spark.ModelRef;
 import io.dualign.text.PromptEncoder;
-import io.dualign.train.StageTraining;
-import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -31,7 +25,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code ReferenceLogProbs} computes, on the executors, log π_ref(y|x) of both responses of every
  * pair: the frozen DPO reference, computed once per run and stored ({@link #SCHEMA}) so every
  * iteration, every method and every resumed run reuse it. The reference model is loaded once per
- * executor JVM through the {@link ExecutorModelCache}.
+ * executor JVM through the {@link ExecutorModelCache}; it may be a built-in checkpoint or a
+ * TorchScript bundle.
  */
 public final class ReferenceLogProbs {
   public static final String REF_0 = "ref_logp_0";
@@ -46,43 +41,24 @@ public final class ReferenceLogProbs {
   private ReferenceLogProbs() {}
 
   /** The reference log-probabilities of {@code pairs} (lazy). */
-  public static Dataset<Row> compute(Dataset<Row> pairs, String referenceDir, String version,
-      ModelSettings model, int batchSize, int threads) {
+  public static Dataset<Row> compute(Dataset<Row> pairs, ModelRef reference, ModelSettings model,
+      int batchSize, int threads) {
     Dataset<Row> in = pairs.select(AlignPairs.PAIR_ID, AlignPairs.PROMPT, AlignPairs.RESPONSE_0,
         AlignPairs.RESPONSE_1);
-    return in.mapPartitions(new LogProbFn(referenceDir, version, model, batchSize, threads),
+    return in.mapPartitions(new LogProbFn(reference, model, batchSize, threads),
         Encoders.row(SCHEMA));
-  }
-
-  /** A loaded policy checkpoint (cache key: its folder, version and the CPU). */
-  static ExecutorModelCache.Lease<Checkpoint.Loaded> lease(String dir, String version,
-      ModelSettings model) throws Exception {
-    return ExecutorModelCache.acquire(new ExecutorModelCache.Key(dir, version, "cpu"), () -> {
-      FileSystem fs = FileSystem.get(URI.create(dir), new Configuration());
-      return Checkpoint.load(fs, new Path(dir), StageTraining.architecture(model,
-          ModelArchitecture.Head.LANGUAGE_MODEL), Device.cpu());
-    });
-  }
-
-  /** The version recorded in the checkpoint at {@code dir}. */
-  public static String version(String dir) throws IOException {
-    FileSystem fs = FileSystem.get(URI.create(dir), new Configuration());
-    Map<String, Object> meta = Checkpoint.meta(fs, new Path(dir));
-    return (String) meta.get("version");
   }
 
   /** Scores one partition in batches; only Java values leave it. */
   static final class LogProbFn implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
-    private final String dir;
-    private final String version;
+    private final ModelRef reference;
     private final ModelSettings model;
     private final int batchSize;
     private final int threads;
 
-    LogProbFn(String dir, String version, ModelSettings model, int batchSize, int threads) {
-      this.dir = dir;
-      this.version = version;
+    LogProbFn(ModelRef reference, ModelSettings model, int batchSize, int threads) {
+      this.reference = reference;
       this.model = model;
       this.batchSize = batchSize;
       this.threads = threads;
@@ -95,8 +71,10 @@ public final class ReferenceLogProbs {
       if (!rows.hasNext()) {
         return out.iterator();
       }
-      try (ExecutorModelCache.Lease<Checkpoint.Loaded> lease = lease(dir, version, model)) {
-        Checkpoint.Loaded ref = lease.get();
+      String version = reference.version();
+      try (ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModels.lease(reference,
+          Device.cpu())) {
+        LoadedModel ref = lease.get();
         PromptEncoder enc = PolicyCodec.encoder(ref.tokenizer(), model);
         List<Row> batch = new ArrayList<>();
         while (rows.hasNext()) {
@@ -110,7 +88,7 @@ public final class ReferenceLogProbs {
                 responses.add(enc.response(row.getString(2 + r)).ids());
               }
             }
-            double[] lp = SequenceLogProbs.sequenceValues(ref.model(), TokenBatch.of(prompts,
+            double[] lp = SequenceLogProbs.sequenceValues(ref.causalLm(), TokenBatch.of(prompts,
                 responses, ref.tokenizer().padId(), TokenBatch.Padding.RIGHT));
             for (int i = 0; i < batch.size(); i++) {
               out.add(RowFactory.create(batch.get(i).getString(0), lp[i], lp[batch.size() + i],

@@ -13,8 +13,10 @@ import java.util.List;
  * ({@code forward(input_ids, attention_mask) -> logits [B,T,V]}) and loaded on DJL with its tokenizer.
  *
  * <p>Java arrays go in and come out; every NDArray lives in a per-call sub-manager. Not thread-safe.
+ * As a {@link io.dualign.model.CausalLm} it also serves the project's generation (without a KV
+ * cache: the contract is a full forward pass), sequence log-probabilities and DPO training.
  */
-public final class TorchScriptCausalLm implements AutoCloseable {
+public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, AutoCloseable {
   private final TorchScriptModule module;
 
   private TorchScriptCausalLm(TorchScriptModule module) {
@@ -35,6 +37,44 @@ public final class TorchScriptCausalLm implements AutoCloseable {
   /** The bundle's tokenizer (EOS/PAD ids included). */
   public BundleTokenizer tokenizer() {
     return module.tokenizer();
+  }
+
+  @Override
+  public NDManager manager() {
+    return module.model().getNDManager();
+  }
+
+  @Override
+  public List<ai.djl.nn.Parameter> trainableParameters() {
+    return module.trainableParameters();
+  }
+
+  @Override
+  public int vocabSize() {
+    return bundle().manifest().vocabSize();
+  }
+
+  @Override
+  public int contextLength() {
+    return bundle().manifest().maxLength();
+  }
+
+  /** Logits {@code [B, T, V]} of {@code forward(ids, mask)}; with gradients when {@code training}. */
+  @Override
+  public NDArray logits(NDArray ids, NDArray attentionMask, boolean training) {
+    if (training && !module.trainable()) {
+      throw new IllegalStateException("TorchScript model " + bundle().modelPath()
+          + " was loaded for inference; load it with trainable=true to train");
+    }
+    NDArray logits = module.forward(ids, attentionMask, training);
+    long[] s = logits.getShape().getShape();
+    long[] in = ids.getShape().getShape();
+    if (s.length != 3 || s[0] != in[0] || s[1] != in[1] || s[2] != vocabSize()) {
+      throw new IllegalStateException("TorchScript causal LM " + bundle().modelPath()
+          + " returned shape " + logits.getShape() + ", expected (" + in[0] + ", " + in[1] + ", "
+          + vocabSize() + ")");
+    }
+    return logits;
   }
 
   /** The logits {@code [B][T][V]} for a batch (padding positions included; ignore them). */

@@ -71,7 +71,13 @@ public record TorchScriptManifest(
     if (!Files.isRegularFile(file)) {
       throw new IOException("no " + FILE_NAME + " in TorchScript bundle folder " + dir);
     }
-    JsonNode n = new ObjectMapper().readTree(file.toFile());
+    return parse(Files.readAllBytes(file), file.toString());
+  }
+
+  /** Parses and validates the bytes of a {@code torchscript.json}; {@code where} names it in errors. */
+  public static TorchScriptManifest parse(byte[] json, String where) throws IOException {
+    String file = where;
+    JsonNode n = new ObjectMapper().readTree(json);
     try {
       String format = text(n, "format", true);
       if (!FORMAT.equals(format)) {
@@ -158,6 +164,32 @@ public record TorchScriptManifest(
     m.put("dtype", "float32");
     m.put("source", source);
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve(FILE_NAME).toFile(), m);
+  }
+
+  /**
+   * The bundle's version: the sha256 of its kind, recorded file sums and tokenizer facts, so it
+   * changes whenever the model or tokenizer file does. Run models must be verifiable.
+   *
+   * @throws IllegalStateException when the manifest records no sha256 of a file
+   */
+  public String version() {
+    if (modelSha256 == null || tokenizerSha256 == null) {
+      throw new IllegalStateException("the manifest records no " + (modelSha256 == null
+          ? "model_sha256" : "tokenizer_sha256") + "; a model a run uses must be verifiable "
+          + "(jobs/scripts/export_hf_torchscript.py records both)");
+    }
+    String canonical = String.join("\n", FORMAT, Integer.toString(FORMAT_VERSION), kind.id(),
+        modelFile, modelSha256.toLowerCase(java.util.Locale.ROOT), tokenizerFile,
+        tokenizerSha256.toLowerCase(java.util.Locale.ROOT), eosToken, Long.toString(eosTokenId),
+        padToken, Long.toString(padTokenId), Integer.toString(vocabSize),
+        Integer.toString(maxLength), fixedLength.isPresent() ? Integer.toString(
+            fixedLength.getAsInt()) : "-");
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** This manifest with other model and tokenizer sha256 sums. */

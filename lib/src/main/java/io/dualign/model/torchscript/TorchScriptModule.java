@@ -121,6 +121,56 @@ final class TorchScriptModule implements AutoCloseable {
     return out.get(0);
   }
 
+  /**
+   * Runs {@code forward(input_ids, attention_mask)} on NDArrays (ids int64, mask of any integer
+   * type, both {@code [B, T]}), in training mode when {@code training} (gradients flow to the
+   * parameters of a trainable module). A bundle with a fixed length gets its batch right-padded
+   * (pad id, mask 0) and the output cut back to {@code T} positions; right padding never changes
+   * the real positions of a causal model. Outputs live in the inputs' manager.
+   */
+  NDArray forward(NDArray ids, NDArray attentionMask, boolean training) {
+    TorchScriptManifest m = bundle.manifest();
+    long[] shape = ids.getShape().getShape();
+    if (shape.length != 2) {
+      throw new IllegalArgumentException("input_ids must be [B, T], was " + ids.getShape());
+    }
+    long t = shape[1];
+    if (t > m.maxLength()) {
+      throw new IllegalArgumentException("sequence length " + t + " exceeds max_length "
+          + m.maxLength() + " of " + bundle.dir());
+    }
+    NDManager mgr = ids.getManager();
+    NDArray in = ids.toType(ai.djl.ndarray.types.DataType.INT64, false);
+    NDArray mask = attentionMask.toType(ai.djl.ndarray.types.DataType.INT64, false);
+    long fixed = m.fixedLength().isPresent() ? m.fixedLength().getAsInt() : t;
+    if (fixed > t) {
+      ai.djl.ndarray.types.Shape pad = new ai.djl.ndarray.types.Shape(shape[0], fixed - t);
+      in = in.concat(mgr.full(pad, m.padTokenId()), 1);
+      mask = mask.concat(mgr.zeros(pad, ai.djl.ndarray.types.DataType.INT64), 1);
+    }
+    NDList out = model.getBlock().forward(new ParameterStore(mgr, false), new NDList(in, mask),
+        training);
+    if (out.isEmpty()) {
+      throw new IllegalStateException("TorchScript model " + bundle.modelPath() + " returned nothing");
+    }
+    NDArray y = out.get(0);
+    if (fixed > t) {
+      y = y.getShape().dimension() == 3 ? y.get(":, :" + t + ", :") : y;
+    }
+    return y;
+  }
+
+  /** The parameters that require gradients (all of them when loaded trainable; none otherwise). */
+  java.util.List<ai.djl.nn.Parameter> trainableParameters() {
+    java.util.List<ai.djl.nn.Parameter> out = new java.util.ArrayList<>();
+    model.getBlock().getParameters().forEach(p -> {
+      if (trainable && p.getValue().requiresGradient()) {
+        out.add(p.getValue());
+      }
+    });
+    return out;
+  }
+
   @Override
   public void close() {
     tokenizer.close();

@@ -12,7 +12,7 @@ import java.util.List;
  * ({@code forward(input_ids, attention_mask) -> end scores [B]}, the score at each row's last non-pad token) and
  * loaded on DJL with its tokenizer, for inference.
  */
-public final class TorchScriptScoreModel implements AutoCloseable {
+public final class TorchScriptScoreModel implements io.dualign.model.ScoreModel, AutoCloseable {
   private final TorchScriptModule module;
 
   private TorchScriptScoreModel(TorchScriptModule module) {
@@ -33,6 +33,34 @@ public final class TorchScriptScoreModel implements AutoCloseable {
   /** The bundle's tokenizer. */
   public BundleTokenizer tokenizer() {
     return module.tokenizer();
+  }
+
+  @Override
+  public NDManager manager() {
+    return module.model().getNDManager();
+  }
+
+  @Override
+  public List<ai.djl.nn.Parameter> trainableParameters() {
+    return module.trainableParameters();
+  }
+
+  @Override
+  public int contextLength() {
+    return bundle().manifest().maxLength();
+  }
+
+  /** End scores {@code [B]} (float32) of {@code forward(ids, mask)}. */
+  @Override
+  public NDArray endScores(NDArray ids, NDArray attentionMask, boolean training) {
+    NDArray scores = module.forward(ids, attentionMask, training);
+    long[] s = scores.getShape().getShape();
+    long b = ids.getShape().get(0);
+    if (s.length != 1 || s[0] != b) {
+      throw new IllegalStateException("TorchScript score model " + bundle().modelPath()
+          + " returned shape " + scores.getShape() + ", expected (" + b + ")");
+    }
+    return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
   }
 
   /** The end score of each row of a batch. */

@@ -1,0 +1,53 @@
+package io.dualign.model;
+
+import java.io.IOException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A {@code ModelFormat} is how a model folder is stored: a built-in {@link Checkpoint}
+ * ({@code checkpoint.json}) or a TorchScript bundle ({@code torchscript.json}). Both hold a
+ * {@code tokenizer.json} and record each file's sha256.
+ */
+public enum ModelFormat {
+  /** The project's own transformer: weights.params, tokenizer.json, checkpoint.json. */
+  BUILT_IN("built-in", Checkpoint.META),
+  /** A TorchScript export: {@code model.pt}, {@code tokenizer.json}, {@code torchscript.json}. */
+  TORCHSCRIPT("torchscript", "torchscript.json");
+
+  private final String id;
+  private final String metaFile;
+
+  ModelFormat(String id, String metaFile) {
+    this.id = id;
+    this.metaFile = metaFile;
+  }
+
+  /** The name recorded in markers and shown to users. */
+  public String id() {
+    return id;
+  }
+
+  /** The metadata file that identifies the format in a model folder. */
+  public String metaFile() {
+    return metaFile;
+  }
+
+  /**
+   * The format of the model folder {@code dir}, from the metadata file it holds.
+   *
+   * @throws IOException naming the folder when it holds neither (or both)
+   */
+  public static ModelFormat detect(FileSystem fs, Path dir) throws IOException {
+    boolean builtIn = fs.exists(new Path(dir, BUILT_IN.metaFile));
+    boolean torchScript = fs.exists(new Path(dir, TORCHSCRIPT.metaFile));
+    if (builtIn == torchScript) {
+      throw new IOException(builtIn
+          ? "model folder " + dir + " holds both " + BUILT_IN.metaFile + " and "
+              + TORCHSCRIPT.metaFile + "; keep one"
+          : "no model in " + dir + ": expected a built-in checkpoint (" + BUILT_IN.metaFile
+              + ") or a TorchScript bundle (" + TORCHSCRIPT.metaFile + ")");
+    }
+    return builtIn ? BUILT_IN : TORCHSCRIPT;
+  }
+}
