@@ -18,6 +18,7 @@ import io.dualign.spark.ExecutorModelCache;
 import io.dualign.spark.ExecutorModels;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.PairScoring;
+import io.dualign.spark.RolloutMetrics;
 import io.dualign.spark.RolloutSpec;
 import io.dualign.spark.Rollouts;
 import io.dualign.spark.ScoringSpec;
@@ -132,52 +133,83 @@ final class RolloutBench {
       // Warm-up: load every model on both sides once.
       Rollouts.sample(spark, prompts.limit(2), spec.withPartitions(1)).write().format("noop")
           .mode("overwrite").save();
-      double bestSpark = 0;
-      double bestLoop = 0;
-      long tokens = 0;
-      // The single process gets its best thread count: all cores, or one (on a loaded machine
-      // OpenMP threads spin against other processes and one thread can be faster), chosen in
-      // round 0 by measuring both.
+      // The single process gets its best thread count: all cores (as many PyTorch threads as
+      // the Spark side's tasks x threads) or one (on a loaded machine OpenMP threads spin against
+      // other processes and one thread can be faster), chosen by timing one batch with each.
       int loopThreads = cores;
-      for (int round = 0; round < rounds; round++) {
-        List<Integer> tries = round == 0 && cores > 1 ? List.of(cores, 1) : List.of(loopThreads);
-        double loopTps = 0;
-        long loopTokens = 0;
-        for (int threads : tries) {
+      if (cores > 1) {
+        double best = 0;
+        for (int threads : List.of(cores, 1)) {
           EngineThreads.apply(threads);
           long t0 = System.nanoTime();
-          loopTokens = generateLoop(refs[0], texts, spec, ms);
-          double loopS = (System.nanoTime() - t0) / 1e9;
-          line("round %d: single process, %d PyTorch thread(s): %,d tokens in %.2f s = %.1f "
-              + "tokens/s", round, threads, loopTokens, loopS, loopTokens / loopS);
-          if (loopTokens / loopS > loopTps) {
-            loopTps = loopTokens / loopS;
+          long n = generateLoop(refs[0], texts, spec, ms, null, spec.batchSize());
+          double tps = n / ((System.nanoTime() - t0) / 1e9);
+          line("single process, %d PyTorch thread(s): %.1f tokens/s on one batch", threads, tps);
+          if (tps > best) {
+            best = tps;
             loopThreads = threads;
           }
         }
-        spark.sparkContext().setJobDescription("bench rollout: round " + round);
-        long t0 = System.nanoTime();
-        Row sum = Rollouts.sample(spark, prompts, spec)
-            .agg(functions.sum("response_tokens"), functions.count("*")).first();
-        double sparkS = (System.nanoTime() - t0) / 1e9;
-        tokens = sum.getLong(0);
-        double sparkTps = tokens / sparkS;
-        line("round %d: Spark, %d tasks x %d thread(s): %,d tokens in %.2f s = %.1f tokens/s",
-            round, slots, threadsPerTask, tokens, sparkS, sparkTps);
-        if (loopTokens != tokens) {
-          throw new IllegalStateException("the two sides generated different token counts: Spark "
-              + tokens + ", single process " + loopTokens);
+      }
+      // Two like-for-like comparisons, alternating sides: generation only (the sample-ref
+      // partition function with its scorers off vs a plain generation loop), and generation +
+      // reward and cost scoring of every sample (sample-ref as it runs vs the loop scoring each
+      // generated batch with the same scorers and score batch size).
+      double[] best = new double[4]; // loop gen, spark gen, loop scored, spark scored
+      long tokens = 0;
+      TextScorers loopScorers = new TextScorers(scoring, Device.cpu());
+      for (int round = 0; round < rounds; round++) {
+        for (int scored = 0; scored < 2; scored++) {
+          String kind = scored == 1 ? "generate + score" : "generate";
+          EngineThreads.apply(loopThreads);
+          long t0 = System.nanoTime();
+          long loopTokens = generateLoop(refs[0], texts, spec, ms,
+              scored == 1 ? loopScorers : null, Integer.MAX_VALUE);
+          double loopS = (System.nanoTime() - t0) / 1e9;
+          spark.sparkContext().setJobDescription("bench rollout: " + kind + ", round " + round);
+          RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+              "bench rollout " + round + " " + kind);
+          TaskProfile profile = new TaskProfile(metrics);
+          spark.sparkContext().addSparkListener(profile);
+          t0 = System.nanoTime();
+          Dataset<Row> rolled = scored == 1 ? Rollouts.sample(spark, prompts, spec, metrics)
+              : Rollouts.sampleUnscored(prompts, spec, metrics);
+          Row sum = rolled.agg(functions.sum("response_tokens"), functions.count("*"),
+              functions.count("error")).first();
+          double sparkS = (System.nanoTime() - t0) / 1e9;
+          spark.sparkContext().listenerBus().waitUntilEmpty();
+          spark.sparkContext().removeSparkListener(profile);
+          tokens = sum.getLong(0);
+          if (sum.getLong(2) > 0) {
+            throw new IllegalStateException(sum.getLong(2) + " rollout rows failed");
+          }
+          if (loopTokens != tokens) {
+            throw new IllegalStateException("the two sides generated different token counts ("
+                + kind + "): Spark " + tokens + ", single process " + loopTokens);
+          }
+          line("round %d, %s: single process (%d thread(s)) %,d tokens in %.2f s = %.1f "
+              + "tokens/s; Spark (%d tasks x %d thread(s)) %.2f s = %.1f tokens/s: ratio %.2f",
+              round, kind, loopThreads, loopTokens, loopS, loopTokens / loopS, slots,
+              threadsPerTask, sparkS, tokens / sparkS, loopS / sparkS);
+          line("  Spark tasks: %s", profile.describe(sparkS));
+          best[2 * scored] = Math.max(best[2 * scored], loopTokens / loopS);
+          best[2 * scored + 1] = Math.max(best[2 * scored + 1], tokens / sparkS);
         }
-        bestSpark = Math.max(bestSpark, sparkTps);
-        bestLoop = Math.max(bestLoop, loopTps);
       }
       r.put("single_threads", loopThreads);
+      r.put("spark_tasks_x_threads", slots + "x" + threadsPerTask);
       r.put("rollout_tokens", tokens);
-      r.put("spark_tokens_per_s", bestSpark);
-      r.put("single_tokens_per_s", bestLoop);
-      r.put("rollout_ratio", bestSpark / bestLoop);
-      line("rollout: best Spark %.1f tokens/s vs single process %.1f tokens/s: ratio %.2f (goal "
-          + ">= 0.85)", bestSpark, bestLoop, bestSpark / bestLoop);
+      r.put("spark_gen_tokens_per_s", best[1]);
+      r.put("single_gen_tokens_per_s", best[0]);
+      r.put("rollout_gen_ratio", best[1] / best[0]);
+      r.put("spark_tokens_per_s", best[3]);
+      r.put("single_tokens_per_s", best[2]);
+      r.put("rollout_ratio", best[3] / best[2]);
+      line("rollout, generation only: best Spark %.1f tokens/s vs single process %.1f tokens/s: "
+          + "ratio %.2f (goal >= 0.85)", best[1], best[0], best[1] / best[0]);
+      line("rollout, generation + scoring (sample-ref): best Spark %.1f tokens/s vs single "
+          + "process %.1f tokens/s: ratio %.2f (goal >= 0.85)", best[3], best[2],
+          best[3] / best[2]);
 
       // Scoring: the same (prompt, response) rows through PairScoring on Spark and in one loop.
       int scoreRows = nPrompts * rs.samples() * 4;
@@ -386,6 +418,56 @@ final class RolloutBench {
     }
   }
 
+  /**
+   * Where a Spark rollout's time went, from its task-end events: the rollout tasks (those that
+   * added to the metrics) with their rows and durations, and every other task (range sampling,
+   * the shuffle that balances partitions).
+   */
+  private static final class TaskProfile extends org.apache.spark.scheduler.SparkListener {
+    private final long rowsId;
+    private final List<long[]> rollout = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong otherTasks = new AtomicLong();
+    private final AtomicLong otherMs = new AtomicLong();
+
+    TaskProfile(RolloutMetrics metrics) {
+      this.rowsId = metrics.rows().id();
+    }
+
+    @Override
+    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+      long rows = -1;
+      for (org.apache.spark.scheduler.AccumulableInfo a
+          : scala.jdk.javaapi.CollectionConverters.asJava(e.taskInfo().accumulables())) {
+        if (a.id() == rowsId && a.update().isDefined() && a.update().get() instanceof Number n) {
+          rows = n.longValue();
+        }
+      }
+      if (rows >= 0) {
+        long run = e.taskMetrics() == null ? -1 : e.taskMetrics().executorRunTime();
+        rollout.add(new long[] {rows, e.taskInfo().duration(), run});
+      } else {
+        otherTasks.incrementAndGet();
+        otherMs.addAndGet(e.taskInfo().duration());
+      }
+    }
+
+    String describe(double wallSeconds) {
+      StringBuilder rows = new StringBuilder();
+      StringBuilder secs = new StringBuilder();
+      long longest = 0;
+      for (long[] t : rollout) {
+        rows.append(rows.length() == 0 ? "" : "/").append(t[0]);
+        secs.append(secs.length() == 0 ? "" : "/").append(String.format(Locale.ROOT, "%.2f",
+            t[1] / 1e3));
+        longest = Math.max(longest, t[1]);
+      }
+      return String.format(Locale.ROOT, "%d rollout tasks, rows %s, durations %s s (longest = "
+          + "%.0f%% of the job's %.2f s); %d other tasks (range sampling, shuffle) %.2f s in all",
+          rollout.size(), rows, secs, 100 * longest / 1e3 / wallSeconds, wallSeconds,
+          otherTasks.get(), otherMs.get() / 1e3);
+    }
+  }
+
   /** {@code n} synthetic pairs made by Spark (nothing on the driver). */
   private Dataset<Row> syntheticPairs(long n, int partitions) {
     return spark.range(0, n, 1, partitions).select(
@@ -397,9 +479,13 @@ final class RolloutBench {
             .otherwise(lit("Then hack the router.")).as("response_1"));
   }
 
-  /** The single-process loop: same prompts, seeds and batch size, one Generator call per batch. */
+  /**
+   * The single-process loop: same prompts, seeds and batch size, one Generator call per batch,
+   * each batch's texts then scored by {@code scorers} when given; stops after {@code maxRows}
+   * rows. Returns the tokens generated.
+   */
   private static long generateLoop(ModelRef policy, List<String> texts, RolloutSpec spec,
-      ModelSettings ms) throws Exception {
+      ModelSettings ms, TextScorers scorers, int maxRows) throws Exception {
     try (ExecutorModelCache.Lease<Checkpoint.Loaded> lease = ExecutorModels.lease(policy,
         Device.cpu())) {
       Checkpoint.Loaded m = lease.get();
@@ -409,20 +495,30 @@ final class RolloutBench {
           m.tokenizer()::decode);
       List<long[]> ids = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();
+      List<String> batchPrompts = new ArrayList<>();
       long tokens = 0;
-      for (int i = 0; i < texts.size(); i++) {
+      int rows = 0;
+      for (int i = 0; i < texts.size() && rows < maxRows; i++) {
         long[] p = enc.prompt(texts.get(i)).ids();
-        for (int k = 0; k < spec.samplesPerPrompt(); k++) {
+        for (int k = 0; k < spec.samplesPerPrompt() && rows < maxRows; k++) {
           ids.add(p);
           seeds.add(Seeds.mix(spec.runSeed(), spec.iteration(), "p" + i, k));
-          if (ids.size() == spec.batchSize() || (i == texts.size() - 1
+          batchPrompts.add(texts.get(i));
+          rows++;
+          if (ids.size() == spec.batchSize() || rows == maxRows || (i == texts.size() - 1
               && k == spec.samplesPerPrompt() - 1)) {
             long[] s = seeds.stream().mapToLong(Long::longValue).toArray();
+            List<String> responses = new ArrayList<>();
             for (Generation gen : g.generate(ids, s, spec.sampling(), true)) {
               tokens += gen.tokens().length;
+              responses.add(gen.text());
+            }
+            if (scorers != null) {
+              checkNoErrors(scorers.score(batchPrompts, responses, null).error());
             }
             ids.clear();
             seeds.clear();
+            batchPrompts.clear();
           }
         }
       }
