@@ -153,8 +153,8 @@ final class RolloutBench {
       }
       // Two like-for-like comparisons, alternating sides: generation only (the sample-ref
       // partition function with its scorers off vs a plain generation loop), and generation +
-      // reward and cost scoring of every sample (sample-ref as it runs vs the loop scoring each
-      // generated batch with the same scorers and score batch size).
+      // reward and cost scoring of every sample (sample-ref as it runs vs the loop scoring all its
+      // texts in one call with the same scorers and score batch size).
       double[] best = new double[4]; // loop gen, spark gen, loop scored, spark scored
       long tokens = 0;
       TextScorers loopScorers = new TextScorers(scoring, Device.cpu());
@@ -481,8 +481,9 @@ final class RolloutBench {
 
   /**
    * The single-process loop: same prompts, seeds and batch size, one Generator call per batch,
-   * each batch's texts then scored by {@code scorers} when given; stops after {@code maxRows}
-   * rows. Returns the tokens generated.
+   * then, when {@code scorers} are given, every text scored in one call (the scorers' batches
+   * then are as full as they can be); stops after {@code maxRows} rows. Returns the tokens
+   * generated.
    */
   private static long generateLoop(ModelRef policy, List<String> texts, RolloutSpec spec,
       ModelSettings ms, TextScorers scorers, int maxRows) throws Exception {
@@ -495,7 +496,8 @@ final class RolloutBench {
           m.tokenizer()::decode);
       List<long[]> ids = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();
-      List<String> batchPrompts = new ArrayList<>();
+      List<String> allPrompts = new ArrayList<>();
+      List<String> responses = new ArrayList<>();
       long tokens = 0;
       int rows = 0;
       for (int i = 0; i < texts.size() && rows < maxRows; i++) {
@@ -503,24 +505,22 @@ final class RolloutBench {
         for (int k = 0; k < spec.samplesPerPrompt() && rows < maxRows; k++) {
           ids.add(p);
           seeds.add(Seeds.mix(spec.runSeed(), spec.iteration(), "p" + i, k));
-          batchPrompts.add(texts.get(i));
+          allPrompts.add(texts.get(i));
           rows++;
           if (ids.size() == spec.batchSize() || rows == maxRows || (i == texts.size() - 1
               && k == spec.samplesPerPrompt() - 1)) {
             long[] s = seeds.stream().mapToLong(Long::longValue).toArray();
-            List<String> responses = new ArrayList<>();
             for (Generation gen : g.generate(ids, s, spec.sampling(), true)) {
               tokens += gen.tokens().length;
               responses.add(gen.text());
             }
-            if (scorers != null) {
-              checkNoErrors(scorers.score(batchPrompts, responses, null).error());
-            }
             ids.clear();
             seeds.clear();
-            batchPrompts.clear();
           }
         }
+      }
+      if (scorers != null) {
+        checkNoErrors(scorers.score(allPrompts, responses, null).error());
       }
       return tokens;
     }

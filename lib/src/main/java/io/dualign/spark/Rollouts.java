@@ -43,6 +43,9 @@ import org.apache.spark.sql.types.StructType;
  * speculative task — and any partitioning — writes the same rows.
  */
 public final class Rollouts {
+  /** Score batches' worth of generated rows scored together (see {@code Batches.emit}). */
+  private static final int SCORE_CHUNK_BATCHES = 8;
+
   private Rollouts() {}
 
   /**
@@ -106,6 +109,9 @@ public final class Rollouts {
   /** One unit of work: sample {@code sampleIdx} of a prompt. */
   private record Item(String promptId, String prompt, String category, int sampleIdx, long seed) {}
 
+  /** A generated item (generation null when it has an error), waiting to be scored. */
+  private record Sampled(Prepared prepared, Generation generation, String error) {}
+
   /** An item with its encoded prompt, its length bucket, or why it cannot be sampled. */
   private record Prepared(Item item, long[] ids, int promptTokens, boolean truncated, int width,
       String error) {}
@@ -152,6 +158,10 @@ public final class Rollouts {
     private final SamplingParams params;
     private final Deque<Row> ready = new ArrayDeque<>();
     private final java.util.TreeMap<Integer, List<Prepared>> queues = new java.util.TreeMap<>();
+    /** Generated rows (or rows with an error) not yet scored and emitted. */
+    private final List<Sampled> sampled = new ArrayList<>();
+    /** Rows scored and emitted together. */
+    private final int chunkRows;
     // The last prompt encoded (a prompt's K items mostly arrive together) and its encoding.
     private String lastPrompt;
     private PromptEncoder.Encoded lastEncoded;
@@ -172,6 +182,8 @@ public final class Rollouts {
       this.generator = new Generator(policy.model(), policy.tokenizer().eosId(),
           policy.tokenizer().padId(), policy.tokenizer()::decode);
       this.params = spec.sampling();
+      this.chunkRows = scorers == null ? 1
+          : Math.max(spec.batchSize(), SCORE_CHUNK_BATCHES * s.batchSize());
       int room = policy.model().contextLength() - s.maxPromptTokens();
       if (params.maxNewTokens() > room) {
         throw new IllegalArgumentException("maxNewTokens " + params.maxNewTokens()
@@ -208,9 +220,9 @@ public final class Rollouts {
             if (!q.isEmpty()) {
               process(new ArrayList<>(q));
               q.clear();
-              break;
             }
           }
+          emit();
           return;
         }
         Row r = input.next();
@@ -219,7 +231,10 @@ public final class Rollouts {
         Prepared p = prepare(new Item(id, r.getString(1), r.getString(2), k,
             Seeds.mix(spec.runSeed(), spec.iteration(), id == null ? "" : id, k)));
         if (p.error() != null) {
-          process(List.of(p));
+          sampled.add(new Sampled(p, null, p.error()));
+          if (sampled.size() >= chunkRows) {
+            emit();
+          }
           continue;
         }
         List<Prepared> q = queues.computeIfAbsent(p.width(), w -> new ArrayList<>());
@@ -264,7 +279,10 @@ public final class Rollouts {
       return new Prepared(it, enc.ids(), tokens, cut, width, null);
     }
 
-    /** Generates (rows without an error, all of one bucket), scores and emits a batch. */
+    /**
+     * Generates a batch (rows without an error, all of one bucket) into {@link #sampled}, and
+     * scores and emits the sampled rows once they fill a scoring chunk.
+     */
     private void process(List<Prepared> batch) {
       int n = batch.size();
       String[] error = new String[n];
@@ -302,19 +320,31 @@ public final class Rollouts {
           }
         }
       }
-      List<Item> items = new ArrayList<>(n);
-      int[] promptTokens = new int[n];
-      boolean[] truncated = new boolean[n];
       for (int i = 0; i < n; i++) {
-        items.add(batch.get(i).item());
-        promptTokens[i] = batch.get(i).promptTokens();
-        truncated[i] = batch.get(i).truncated();
+        sampled.add(new Sampled(batch.get(i), gens[i], error[i]));
+      }
+      if (sampled.size() >= chunkRows) {
+        emit();
+      }
+    }
+
+    /**
+     * Scores the sampled rows (in one call: the scorers batch rows by their own length buckets,
+     * so a chunk of several generation batches fills most scoring batches) and emits them.
+     */
+    private void emit() {
+      int n = sampled.size();
+      if (n == 0) {
+        return;
       }
       List<String> prompts = new ArrayList<>(n);
       List<String> responses = new ArrayList<>(n);
+      String[] error = new String[n];
       for (int i = 0; i < n; i++) {
-        prompts.add(items.get(i).prompt());
-        responses.add(gens[i] == null ? null : gens[i].text());
+        Sampled x = sampled.get(i);
+        prompts.add(x.prepared().item().prompt());
+        responses.add(x.generation() == null ? null : x.generation().text());
+        error[i] = x.error();
       }
       TextScorers.Scores s = scorers != null ? scorers.score(prompts, responses, error)
           : unscored(error);
@@ -326,8 +356,9 @@ public final class Rollouts {
       boolean gold = spec.scoring().gold();
       boolean scored = scorers != null;
       for (int i = 0; i < n; i++) {
-        Item it = items.get(i);
-        Generation g = gens[i];
+        Prepared pr = sampled.get(i).prepared();
+        Item it = pr.item();
+        Generation g = sampled.get(i).generation();
         String err = s.error()[i];
         boolean ok = err == null;
         errors += ok ? 0 : 1;
@@ -350,8 +381,8 @@ public final class Rollouts {
         v[c++] = err;
         v[c++] = it.category();
         v[c++] = it.seed();
-        v[c++] = promptTokens[i] == 0 ? null : promptTokens[i];
-        v[c++] = truncated[i];
+        v[c++] = pr.promptTokens() == 0 ? null : pr.promptTokens();
+        v[c++] = pr.truncated();
         v[c++] = g == null ? null : g.reason().name().toLowerCase(Locale.ROOT);
         v[c++] = policy.version();
         v[c++] = rewardVersion;
@@ -365,6 +396,7 @@ public final class Rollouts {
         }
         ready.add(RowFactory.create(v));
       }
+      sampled.clear();
       if (metrics != null) {
         metrics.add(n, errors, tokens);
       }
