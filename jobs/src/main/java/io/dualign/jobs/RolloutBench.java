@@ -232,13 +232,20 @@ final class RolloutBench {
         double loopS = (System.nanoTime() - t0) / 1e9;
         checkNoErrors(s.error());
         spark.sparkContext().setJobDescription("bench rollout: scoring round " + round);
+        RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+            "bench scoring " + round);
+        TaskProfile profile = new TaskProfile(metrics);
+        spark.sparkContext().addSparkListener(profile);
         t0 = System.nanoTime();
-        PairScoring.score(pairs, scoring, slots, null).write().format("noop").mode("overwrite")
-            .save();
+        PairScoring.score(pairs, scoring, slots, metrics).write().format("noop")
+            .mode("overwrite").save();
         double sparkS = (System.nanoTime() - t0) / 1e9;
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        spark.sparkContext().removeSparkListener(profile);
         line("scoring round %d: Spark %,d rows in %.2f s = %.0f rows/s; single process %.2f s = "
-            + "%.0f rows/s", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
-            ps.size() / loopS);
+            + "%.0f rows/s: ratio %.2f", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
+            ps.size() / loopS, loopS / sparkS);
+        line("  Spark tasks (rows = pairs): %s", profile.describe(sparkS));
         bestSparkRows = Math.max(bestSparkRows, ps.size() / sparkS);
         bestLoopRows = Math.max(bestLoopRows, ps.size() / loopS);
       }
@@ -461,7 +468,7 @@ final class RolloutBench {
             t[1] / 1e3));
         longest = Math.max(longest, t[1]);
       }
-      return String.format(Locale.ROOT, "%d rollout tasks, rows %s, durations %s s (longest = "
+      return String.format(Locale.ROOT, "%d working tasks, rows %s, durations %s s (longest = "
           + "%.0f%% of the job's %.2f s); %d other tasks (range sampling, shuffle) %.2f s in all",
           rollout.size(), rows, secs, 100 * longest / 1e3 / wallSeconds, wallSeconds,
           otherTasks.get(), otherMs.get() / 1e3);
