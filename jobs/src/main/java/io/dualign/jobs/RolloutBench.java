@@ -51,10 +51,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code RolloutBench} is {@code dualign bench rollout}: (1) tokens/s of a sample-ref-style
- * rollout on the session's executors against the same policy's single-process batched generation
- * loop over the same prompts, seeds and batch size; (2) scoring rows/s of {@link PairScoring}
- * against a single-process {@link TextScorers} loop over the same rows; (3) the driver's peak heap
+ * {@code RolloutBench} is {@code dualign bench rollout}: (1) tokens/s of the sample-ref rollout
+ * ({@link Rollouts}) on the session's executors against the same policy's single-process batched
+ * generation loop over the same prompts, seeds and batch size, like for like twice: generation
+ * only on both sides ({@link Rollouts#sampleUnscored}) and generation + reward and cost scoring on
+ * both sides; each Spark run prints its tasks' rows and durations (balance, time outside the
+ * tasks); (2) scoring rows/s of {@link PairScoring} against a single-process {@link TextScorers}
+ * loop over the same rows; (3) the driver's peak heap
  * while 100k and then 1M synthetic rows are scored by a tiny model (memory flat in the data size).
  * Models have the profile's architecture and random weights (throughput does not depend on what
  * they learned; random policies rarely sample EOS, so every row runs to maxNewTokens). Rounds
