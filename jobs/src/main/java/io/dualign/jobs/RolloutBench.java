@@ -18,6 +18,7 @@ import io.dualign.spark.ExecutorModelCache;
 import io.dualign.spark.ExecutorModels;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.PairScoring;
+import io.dualign.spark.RolloutMetrics;
 import io.dualign.spark.RolloutSpec;
 import io.dualign.spark.Rollouts;
 import io.dualign.spark.ScoringSpec;
@@ -50,10 +51,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code RolloutBench} is {@code dualign bench rollout}: (1) tokens/s of a sample-ref-style
- * rollout on the session's executors against the same policy's single-process batched generation
- * loop over the same prompts, seeds and batch size; (2) scoring rows/s of {@link PairScoring}
- * against a single-process {@link TextScorers} loop over the same rows; (3) the driver's peak heap
+ * {@code RolloutBench} is {@code dualign bench rollout}: (1) tokens/s of the sample-ref rollout
+ * ({@link Rollouts}) on the session's executors against the same policy's single-process batched
+ * generation loop over the same prompts, seeds and batch size, like for like twice: generation
+ * only on both sides ({@link Rollouts#sampleUnscored}) and generation + reward and cost scoring on
+ * both sides; each Spark run prints its tasks' rows and durations (balance, time outside the
+ * tasks); (2) scoring rows/s of {@link PairScoring} against a single-process {@link TextScorers}
+ * loop over the same rows; (3) the driver's peak heap
  * while 100k and then 1M synthetic rows are scored by a tiny model (memory flat in the data size).
  * Models have the profile's architecture and random weights (throughput does not depend on what
  * they learned; random policies rarely sample EOS, so every row runs to maxNewTokens). Rounds
@@ -132,52 +136,83 @@ final class RolloutBench {
       // Warm-up: load every model on both sides once.
       Rollouts.sample(spark, prompts.limit(2), spec.withPartitions(1)).write().format("noop")
           .mode("overwrite").save();
-      double bestSpark = 0;
-      double bestLoop = 0;
-      long tokens = 0;
-      // The single process gets its best thread count: all cores, or one (on a loaded machine
-      // OpenMP threads spin against other processes and one thread can be faster), chosen in
-      // round 0 by measuring both.
+      // The single process gets its best thread count: all cores (as many PyTorch threads as
+      // the Spark side's tasks x threads) or one (on a loaded machine OpenMP threads spin against
+      // other processes and one thread can be faster), chosen by timing one batch with each.
       int loopThreads = cores;
-      for (int round = 0; round < rounds; round++) {
-        List<Integer> tries = round == 0 && cores > 1 ? List.of(cores, 1) : List.of(loopThreads);
-        double loopTps = 0;
-        long loopTokens = 0;
-        for (int threads : tries) {
+      if (cores > 1) {
+        double best = 0;
+        for (int threads : List.of(cores, 1)) {
           EngineThreads.apply(threads);
           long t0 = System.nanoTime();
-          loopTokens = generateLoop(refs[0], texts, spec, ms);
-          double loopS = (System.nanoTime() - t0) / 1e9;
-          line("round %d: single process, %d PyTorch thread(s): %,d tokens in %.2f s = %.1f "
-              + "tokens/s", round, threads, loopTokens, loopS, loopTokens / loopS);
-          if (loopTokens / loopS > loopTps) {
-            loopTps = loopTokens / loopS;
+          long n = generateLoop(refs[0], texts, spec, ms, null, spec.batchSize());
+          double tps = n / ((System.nanoTime() - t0) / 1e9);
+          line("single process, %d PyTorch thread(s): %.1f tokens/s on one batch", threads, tps);
+          if (tps > best) {
+            best = tps;
             loopThreads = threads;
           }
         }
-        spark.sparkContext().setJobDescription("bench rollout: round " + round);
-        long t0 = System.nanoTime();
-        Row sum = Rollouts.sample(spark, prompts, spec)
-            .agg(functions.sum("response_tokens"), functions.count("*")).first();
-        double sparkS = (System.nanoTime() - t0) / 1e9;
-        tokens = sum.getLong(0);
-        double sparkTps = tokens / sparkS;
-        line("round %d: Spark, %d tasks x %d thread(s): %,d tokens in %.2f s = %.1f tokens/s",
-            round, slots, threadsPerTask, tokens, sparkS, sparkTps);
-        if (loopTokens != tokens) {
-          throw new IllegalStateException("the two sides generated different token counts: Spark "
-              + tokens + ", single process " + loopTokens);
+      }
+      // Two like-for-like comparisons, alternating sides: generation only (the sample-ref
+      // partition function with its scorers off vs a plain generation loop), and generation +
+      // reward and cost scoring of every sample (sample-ref as it runs vs the loop scoring all its
+      // texts in one call with the same scorers and score batch size).
+      double[] best = new double[4]; // loop gen, spark gen, loop scored, spark scored
+      long tokens = 0;
+      TextScorers loopScorers = new TextScorers(scoring, Device.cpu());
+      for (int round = 0; round < rounds; round++) {
+        for (int scored = 0; scored < 2; scored++) {
+          String kind = scored == 1 ? "generate + score" : "generate";
+          EngineThreads.apply(loopThreads);
+          long t0 = System.nanoTime();
+          long loopTokens = generateLoop(refs[0], texts, spec, ms,
+              scored == 1 ? loopScorers : null, Integer.MAX_VALUE);
+          double loopS = (System.nanoTime() - t0) / 1e9;
+          spark.sparkContext().setJobDescription("bench rollout: " + kind + ", round " + round);
+          RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+              "bench rollout " + round + " " + kind);
+          TaskProfile profile = new TaskProfile(metrics);
+          spark.sparkContext().addSparkListener(profile);
+          t0 = System.nanoTime();
+          Dataset<Row> rolled = scored == 1 ? Rollouts.sample(spark, prompts, spec, metrics)
+              : Rollouts.sampleUnscored(prompts, spec, metrics);
+          Row sum = rolled.agg(functions.sum("response_tokens"), functions.count("*"),
+              functions.count("error")).first();
+          double sparkS = (System.nanoTime() - t0) / 1e9;
+          spark.sparkContext().listenerBus().waitUntilEmpty();
+          spark.sparkContext().removeSparkListener(profile);
+          tokens = sum.getLong(0);
+          if (sum.getLong(2) > 0) {
+            throw new IllegalStateException(sum.getLong(2) + " rollout rows failed");
+          }
+          if (loopTokens != tokens) {
+            throw new IllegalStateException("the two sides generated different token counts ("
+                + kind + "): Spark " + tokens + ", single process " + loopTokens);
+          }
+          line("round %d, %s: single process (%d thread(s)) %,d tokens in %.2f s = %.1f "
+              + "tokens/s; Spark (%d tasks x %d thread(s)) %.2f s = %.1f tokens/s: ratio %.2f",
+              round, kind, loopThreads, loopTokens, loopS, loopTokens / loopS, slots,
+              threadsPerTask, sparkS, tokens / sparkS, loopS / sparkS);
+          line("  Spark tasks: %s", profile.describe(sparkS));
+          best[2 * scored] = Math.max(best[2 * scored], loopTokens / loopS);
+          best[2 * scored + 1] = Math.max(best[2 * scored + 1], tokens / sparkS);
         }
-        bestSpark = Math.max(bestSpark, sparkTps);
-        bestLoop = Math.max(bestLoop, loopTps);
       }
       r.put("single_threads", loopThreads);
+      r.put("spark_tasks_x_threads", slots + "x" + threadsPerTask);
       r.put("rollout_tokens", tokens);
-      r.put("spark_tokens_per_s", bestSpark);
-      r.put("single_tokens_per_s", bestLoop);
-      r.put("rollout_ratio", bestSpark / bestLoop);
-      line("rollout: best Spark %.1f tokens/s vs single process %.1f tokens/s: ratio %.2f (goal "
-          + ">= 0.85)", bestSpark, bestLoop, bestSpark / bestLoop);
+      r.put("spark_gen_tokens_per_s", best[1]);
+      r.put("single_gen_tokens_per_s", best[0]);
+      r.put("rollout_gen_ratio", best[1] / best[0]);
+      r.put("spark_tokens_per_s", best[3]);
+      r.put("single_tokens_per_s", best[2]);
+      r.put("rollout_ratio", best[3] / best[2]);
+      line("rollout, generation only: best Spark %.1f tokens/s vs single process %.1f tokens/s: "
+          + "ratio %.2f (goal >= 0.85)", best[1], best[0], best[1] / best[0]);
+      line("rollout, generation + scoring (sample-ref): best Spark %.1f tokens/s vs single "
+          + "process %.1f tokens/s: ratio %.2f (goal >= 0.85)", best[3], best[2],
+          best[3] / best[2]);
 
       // Scoring: the same (prompt, response) rows through PairScoring on Spark and in one loop.
       int scoreRows = nPrompts * rs.samples() * 4;
@@ -200,13 +235,20 @@ final class RolloutBench {
         double loopS = (System.nanoTime() - t0) / 1e9;
         checkNoErrors(s.error());
         spark.sparkContext().setJobDescription("bench rollout: scoring round " + round);
+        RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+            "bench scoring " + round);
+        TaskProfile profile = new TaskProfile(metrics);
+        spark.sparkContext().addSparkListener(profile);
         t0 = System.nanoTime();
-        PairScoring.score(pairs, scoring, slots, null).write().format("noop").mode("overwrite")
-            .save();
+        PairScoring.score(pairs, scoring, slots, metrics).write().format("noop")
+            .mode("overwrite").save();
         double sparkS = (System.nanoTime() - t0) / 1e9;
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        spark.sparkContext().removeSparkListener(profile);
         line("scoring round %d: Spark %,d rows in %.2f s = %.0f rows/s; single process %.2f s = "
-            + "%.0f rows/s", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
-            ps.size() / loopS);
+            + "%.0f rows/s: ratio %.2f", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
+            ps.size() / loopS, loopS / sparkS);
+        line("  Spark tasks (rows = pairs): %s", profile.describe(sparkS));
         bestSparkRows = Math.max(bestSparkRows, ps.size() / sparkS);
         bestLoopRows = Math.max(bestLoopRows, ps.size() / loopS);
       }
@@ -386,6 +428,56 @@ final class RolloutBench {
     }
   }
 
+  /**
+   * Where a Spark rollout's time went, from its task-end events: the rollout tasks (those that
+   * added to the metrics) with their rows and durations, and every other task (range sampling,
+   * the shuffle that balances partitions).
+   */
+  private static final class TaskProfile extends org.apache.spark.scheduler.SparkListener {
+    private final long rowsId;
+    private final List<long[]> rollout = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong otherTasks = new AtomicLong();
+    private final AtomicLong otherMs = new AtomicLong();
+
+    TaskProfile(RolloutMetrics metrics) {
+      this.rowsId = metrics.rows().id();
+    }
+
+    @Override
+    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+      long rows = -1;
+      for (org.apache.spark.scheduler.AccumulableInfo a
+          : scala.jdk.javaapi.CollectionConverters.asJava(e.taskInfo().accumulables())) {
+        if (a.id() == rowsId && a.update().isDefined() && a.update().get() instanceof Number n) {
+          rows = n.longValue();
+        }
+      }
+      if (rows >= 0) {
+        long run = e.taskMetrics() == null ? -1 : e.taskMetrics().executorRunTime();
+        rollout.add(new long[] {rows, e.taskInfo().duration(), run});
+      } else {
+        otherTasks.incrementAndGet();
+        otherMs.addAndGet(e.taskInfo().duration());
+      }
+    }
+
+    String describe(double wallSeconds) {
+      StringBuilder rows = new StringBuilder();
+      StringBuilder secs = new StringBuilder();
+      long longest = 0;
+      for (long[] t : rollout) {
+        rows.append(rows.length() == 0 ? "" : "/").append(t[0]);
+        secs.append(secs.length() == 0 ? "" : "/").append(String.format(Locale.ROOT, "%.2f",
+            t[1] / 1e3));
+        longest = Math.max(longest, t[1]);
+      }
+      return String.format(Locale.ROOT, "%d working tasks, rows %s, durations %s s (longest = "
+          + "%.0f%% of the job's %.2f s); %d other tasks (range sampling, shuffle) %.2f s in all",
+          rollout.size(), rows, secs, 100 * longest / 1e3 / wallSeconds, wallSeconds,
+          otherTasks.get(), otherMs.get() / 1e3);
+    }
+  }
+
   /** {@code n} synthetic pairs made by Spark (nothing on the driver). */
   private Dataset<Row> syntheticPairs(long n, int partitions) {
     return spark.range(0, n, 1, partitions).select(
@@ -397,9 +489,14 @@ final class RolloutBench {
             .otherwise(lit("Then hack the router.")).as("response_1"));
   }
 
-  /** The single-process loop: same prompts, seeds and batch size, one Generator call per batch. */
+  /**
+   * The single-process loop: same prompts, seeds and batch size, one Generator call per batch,
+   * then, when {@code scorers} are given, every text scored in one call (the scorers' batches
+   * then are as full as they can be); stops after {@code maxRows} rows. Returns the tokens
+   * generated.
+   */
   private static long generateLoop(ModelRef policy, List<String> texts, RolloutSpec spec,
-      ModelSettings ms) throws Exception {
+      ModelSettings ms, TextScorers scorers, int maxRows) throws Exception {
     try (ExecutorModelCache.Lease<io.dualign.model.LoadedModel> lease = ExecutorModels.lease(
         policy, Device.cpu())) {
       io.dualign.model.LoadedModel m = lease.get();
@@ -409,22 +506,31 @@ final class RolloutBench {
           m.tokenizer()::decode);
       List<long[]> ids = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();
+      List<String> allPrompts = new ArrayList<>();
+      List<String> responses = new ArrayList<>();
       long tokens = 0;
-      for (int i = 0; i < texts.size(); i++) {
+      int rows = 0;
+      for (int i = 0; i < texts.size() && rows < maxRows; i++) {
         long[] p = enc.prompt(texts.get(i)).ids();
-        for (int k = 0; k < spec.samplesPerPrompt(); k++) {
+        for (int k = 0; k < spec.samplesPerPrompt() && rows < maxRows; k++) {
           ids.add(p);
           seeds.add(Seeds.mix(spec.runSeed(), spec.iteration(), "p" + i, k));
-          if (ids.size() == spec.batchSize() || (i == texts.size() - 1
+          allPrompts.add(texts.get(i));
+          rows++;
+          if (ids.size() == spec.batchSize() || rows == maxRows || (i == texts.size() - 1
               && k == spec.samplesPerPrompt() - 1)) {
             long[] s = seeds.stream().mapToLong(Long::longValue).toArray();
             for (Generation gen : g.generate(ids, s, spec.sampling(), true)) {
               tokens += gen.tokens().length;
+              responses.add(gen.text());
             }
             ids.clear();
             seeds.clear();
           }
         }
+      }
+      if (scorers != null) {
+        checkNoErrors(scorers.score(allPrompts, responses, null).error());
       }
       return tokens;
     }

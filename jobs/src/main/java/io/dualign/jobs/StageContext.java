@@ -73,6 +73,12 @@ public final class StageContext implements AutoCloseable {
         // unreachable interface (shuffle fetches then fail), as on this project's CI machine.
         b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
       }
+      if (System.getProperty("spark.executor.heartbeatInterval") == null) {
+        // Heartbeats carry running tasks' accumulator values to the driver's progress lines:
+        // send them at least as often as those lines (Spark's default is every 10 s).
+        int s = Math.min(10, config.runtime().progressIntervalSeconds());
+        b.config("spark.executor.heartbeatInterval", s + "s");
+      }
       spark = b.getOrCreate();
       LOG.info("Spark {} on {} (default parallelism {})", spark.version(),
           spark.sparkContext().master(), spark.sparkContext().defaultParallelism());

@@ -86,7 +86,9 @@ public final class PairScoring {
     }
     Dataset<Row> in = pairs.select(select);
     if (partitions > 0) {
-      in = in.repartition(partitions, col("pair_id"));
+      // Range partitioning gives every task the same number of pairs (hashing the pair id left
+      // tasks apart, and the job waits for the longest); scores do not depend on partitioning.
+      in = in.repartitionByRange(partitions, col("pair_id"));
     }
     return in.mapPartitions(new PairScoreFn(spec, metrics), Encoders.row(schema(spec)));
   }
@@ -114,6 +116,8 @@ public final class PairScoring {
   }
 
   private static final class PairBatches implements Iterator<Row> {
+    /** Score batches read and scored together. */
+    private static final int CHUNK_BATCHES = 8;
     private final ScoringSpec spec;
     private final RolloutMetrics metrics;
     private final TextScorers scorers;
@@ -148,10 +152,16 @@ public final class PairScoring {
       return ready.poll();
     }
 
+    /**
+     * Scores the next chunk of {@link #CHUNK_BATCHES} batches of pairs. The scorers batch rows
+     * by length bucket within a call, so a chunk of one batch would split into a partial batch
+     * per bucket; a chunk of several fills most batches (a row's score does not depend on its
+     * batch).
+     */
     private void fill() {
-      int pairsPerBatch = Math.max(1, spec.batchSize() / 2);
-      List<Row> batch = new ArrayList<>(pairsPerBatch);
-      while (batch.size() < pairsPerBatch && input.hasNext()) {
+      int pairsPerChunk = Math.max(1, spec.batchSize() / 2) * CHUNK_BATCHES;
+      List<Row> batch = new ArrayList<>(pairsPerChunk);
+      while (batch.size() < pairsPerChunk && input.hasNext()) {
         batch.add(input.next());
       }
       if (batch.isEmpty()) {

@@ -1,7 +1,9 @@
 package io.dualign.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sequence;
 
 import ai.djl.Device;
 import io.dualign.dual.SampleTable;
@@ -42,6 +44,9 @@ import org.apache.spark.sql.types.StructType;
  * speculative task — and any partitioning — writes the same rows.
  */
 public final class Rollouts {
+  /** Score batches' worth of generated rows scored together (see {@code Batches.emit}). */
+  private static final int SCORE_CHUNK_BATCHES = 8;
+
   private Rollouts() {}
 
   /**
@@ -55,6 +60,23 @@ public final class Rollouts {
   /** As {@link #sample(SparkSession, Dataset, RolloutSpec)}, adding to {@code metrics} for display. */
   public static Dataset<Row> sample(SparkSession spark, Dataset<Row> prompts, RolloutSpec spec,
       RolloutMetrics metrics) {
+    return rollout(prompts, spec, metrics, true);
+  }
+
+  /**
+   * The rollout of {@code prompts} under {@code spec} without scoring: the same rows, texts and
+   * seeds as {@link #sample(SparkSession, Dataset, RolloutSpec, RolloutMetrics)} (the same
+   * partition function with its scorers off), with every score and scorer version null and an
+   * error only where generation failed. For generation-only work and for comparing the rollout's
+   * throughput with a plain generation loop ({@code dualign bench rollout}).
+   */
+  public static Dataset<Row> sampleUnscored(Dataset<Row> prompts, RolloutSpec spec,
+      RolloutMetrics metrics) {
+    return rollout(prompts, spec, metrics, false);
+  }
+
+  private static Dataset<Row> rollout(Dataset<Row> prompts, RolloutSpec spec,
+      RolloutMetrics metrics, boolean score) {
     List<String> cols = Arrays.asList(prompts.columns());
     for (String need : List.of(SampleTable.PROMPT_ID, SampleTable.PROMPT)) {
       if (!cols.contains(need)) {
@@ -62,16 +84,22 @@ public final class Rollouts {
             + cols);
       }
     }
+    // One row per work item (prompt, sample index), so partitions can be balanced by rows.
     Dataset<Row> in = prompts.select(col(SampleTable.PROMPT_ID).cast(DataTypes.StringType),
         col(SampleTable.PROMPT).cast(DataTypes.StringType),
         cols.contains(RolloutTable.CATEGORY)
             ? col(RolloutTable.CATEGORY).cast(DataTypes.StringType)
-            : lit(null).cast(DataTypes.StringType).as(RolloutTable.CATEGORY));
+            : lit(null).cast(DataTypes.StringType).as(RolloutTable.CATEGORY),
+        explode(sequence(lit(0), lit(spec.samplesPerPrompt() - 1))).as(SampleTable.SAMPLE_IDX));
     if (spec.partitions() > 0) {
-      in = in.repartition(spec.partitions(), col(SampleTable.PROMPT_ID));
+      // Range partitioning on the item key gives every task the same number of items (a hash of
+      // the prompt id left tasks up to a third apart on small rollouts, and the job waits for the
+      // longest); rows do not depend on the partitioning.
+      in = in.repartitionByRange(spec.partitions(), col(SampleTable.PROMPT_ID),
+          col(SampleTable.SAMPLE_IDX));
     }
     StructType schema = schema(spec);
-    return in.mapPartitions(new RolloutFn(spec, metrics), Encoders.row(schema));
+    return in.mapPartitions(new RolloutFn(spec, metrics, score), Encoders.row(schema));
   }
 
   /** The output schema of a rollout under {@code spec}. */
@@ -82,19 +110,24 @@ public final class Rollouts {
   /** One unit of work: sample {@code sampleIdx} of a prompt. */
   private record Item(String promptId, String prompt, String category, int sampleIdx, long seed) {}
 
+  /** A generated item (generation null when it has an error), waiting to be scored. */
+  private record Sampled(Prepared prepared, Generation generation, String error) {}
+
   /** An item with its encoded prompt, its length bucket, or why it cannot be sampled. */
   private record Prepared(Item item, long[] ids, int promptTokens, boolean truncated, int width,
       String error) {}
 
-  /** The partition function: generates and scores the partition's prompts × K samples, batch by batch. */
+  /** The partition function: generates and scores the partition's items, batch by batch. */
   static final class RolloutFn implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final RolloutSpec spec;
     private final RolloutMetrics metrics;
+    private final boolean score;
 
-    RolloutFn(RolloutSpec spec, RolloutMetrics metrics) {
+    RolloutFn(RolloutSpec spec, RolloutMetrics metrics, boolean score) {
       this.spec = spec;
       this.metrics = metrics;
+      this.score = score;
     }
 
     @Override
@@ -102,7 +135,7 @@ public final class Rollouts {
       ExecutorModels.applyThreads(spec.scoring().threadsPerTask());
       Device device = ExecutorModels.taskDevice();
       LoadedModel policy = ExecutorModels.lease(spec.policy(), device).get();
-      TextScorers scorers = new TextScorers(spec.scoring(), device);
+      TextScorers scorers = score ? new TextScorers(spec.scoring(), device) : null;
       FaultInjection.maybeFail(spec.scoring().failOnceForTesting(), "rollout");
       TaskContext ctx = TaskContext.get();
       String gpu = String.join(",", ExecutorProbe.gpuAddresses(ctx));
@@ -116,7 +149,7 @@ public final class Rollouts {
     private final RolloutSpec spec;
     private final RolloutMetrics metrics;
     private final LoadedModel policy;
-    private final TextScorers scorers;
+    private final TextScorers scorers; // null: rows are not scored
     private final Iterator<Row> input;
     private final String device;
     private final String gpu;
@@ -127,8 +160,13 @@ public final class Rollouts {
     private final SamplingParams params;
     private final Deque<Row> ready = new ArrayDeque<>();
     private final java.util.TreeMap<Integer, List<Prepared>> queues = new java.util.TreeMap<>();
-    private Row current; // the prompt whose samples are being issued
-    private int nextSample;
+    /** Generated rows (or rows with an error) not yet scored and emitted. */
+    private final List<Sampled> sampled = new ArrayList<>();
+    /** Rows scored and emitted together. */
+    private final int chunkRows;
+    // The last prompt encoded (a prompt's K items mostly arrive together) and its encoding.
+    private String lastPrompt;
+    private PromptEncoder.Encoded lastEncoded;
 
     Batches(RolloutSpec spec, RolloutMetrics metrics, LoadedModel policy,
         TextScorers scorers, Iterator<Row> input, String device, String gpu, String executorId) {
@@ -147,6 +185,8 @@ public final class Rollouts {
       this.generator = new Generator(lm, policy.tokenizer().eosId(),
           policy.tokenizer().padId(), policy.tokenizer()::decode);
       this.params = spec.sampling();
+      this.chunkRows = scorers == null ? 1
+          : Math.max(spec.batchSize(), SCORE_CHUNK_BATCHES * s.batchSize());
       int room = lm.contextLength() - s.maxPromptTokens();
       if (params.maxNewTokens() > room) {
         throw new IllegalArgumentException("maxNewTokens " + params.maxNewTokens()
@@ -172,32 +212,32 @@ public final class Rollouts {
     }
 
     /**
-     * Reads items until a length bucket holds a full batch (or the input ends, then flushes the
-     * buckets), and processes it. Rows whose prompt is unusable are emitted at once with their
-     * error.
+     * Reads items (prompt_id, prompt, category, sample_idx) until a length bucket holds a full
+     * batch (or the input ends, then flushes the buckets), and processes it. Items whose prompt
+     * is unusable are emitted at once with their error.
      */
     private void fill() {
       while (ready.isEmpty()) {
-        if ((current == null || nextSample == spec.samplesPerPrompt()) && !input.hasNext()) {
+        if (!input.hasNext()) {
           for (List<Prepared> q : queues.values()) {
             if (!q.isEmpty()) {
               process(new ArrayList<>(q));
               q.clear();
-              break;
             }
           }
+          emit();
           return;
         }
-        if (current == null || nextSample == spec.samplesPerPrompt()) {
-          current = input.next();
-          nextSample = 0;
-        }
-        String id = current.getString(0);
-        int k = nextSample++;
-        Prepared p = prepare(new Item(id, current.getString(1), current.getString(2), k,
+        Row r = input.next();
+        String id = r.getString(0);
+        int k = r.getInt(3);
+        Prepared p = prepare(new Item(id, r.getString(1), r.getString(2), k,
             Seeds.mix(spec.runSeed(), spec.iteration(), id == null ? "" : id, k)));
         if (p.error() != null) {
-          process(List.of(p));
+          sampled.add(new Sampled(p, null, p.error()));
+          if (sampled.size() >= chunkRows) {
+            emit();
+          }
           continue;
         }
         List<Prepared> q = queues.computeIfAbsent(p.width(), w -> new ArrayList<>());
@@ -209,6 +249,15 @@ public final class Rollouts {
       }
     }
 
+    /** The prompt's encoding (the previous item's when it has the same prompt). */
+    private PromptEncoder.Encoded encode(String prompt) {
+      if (!prompt.equals(lastPrompt)) {
+        lastEncoded = encoder.prompt(prompt);
+        lastPrompt = prompt;
+      }
+      return lastEncoded;
+    }
+
     private Prepared prepare(Item it) {
       PromptEncoder.Encoded enc = null;
       String error;
@@ -217,7 +266,7 @@ public final class Rollouts {
           return new Prepared(it, null, 0, false, 0, "prompt_id is null");
         }
         if (it.prompt() != null && !it.prompt().isBlank()) {
-          enc = encoder.prompt(it.prompt());
+          enc = encode(it.prompt());
         }
         error = TextScorers.promptProblem(it.prompt(), enc, spec.scoring().truncatePrompts(),
             spec.scoring().maxPromptTokens());
@@ -233,7 +282,10 @@ public final class Rollouts {
       return new Prepared(it, enc.ids(), tokens, cut, width, null);
     }
 
-    /** Generates (rows without an error, all of one bucket), scores and emits a batch. */
+    /**
+     * Generates a batch (rows without an error, all of one bucket) into {@link #sampled}, and
+     * scores and emits the sampled rows once they fill a scoring chunk.
+     */
     private void process(List<Prepared> batch) {
       int n = batch.size();
       String[] error = new String[n];
@@ -271,30 +323,45 @@ public final class Rollouts {
           }
         }
       }
-      List<Item> items = new ArrayList<>(n);
-      int[] promptTokens = new int[n];
-      boolean[] truncated = new boolean[n];
       for (int i = 0; i < n; i++) {
-        items.add(batch.get(i).item());
-        promptTokens[i] = batch.get(i).promptTokens();
-        truncated[i] = batch.get(i).truncated();
+        sampled.add(new Sampled(batch.get(i), gens[i], error[i]));
+      }
+      if (sampled.size() >= chunkRows) {
+        emit();
+      }
+    }
+
+    /**
+     * Scores the sampled rows (in one call: the scorers batch rows by their own length buckets,
+     * so a chunk of several generation batches fills most scoring batches) and emits them.
+     */
+    private void emit() {
+      int n = sampled.size();
+      if (n == 0) {
+        return;
       }
       List<String> prompts = new ArrayList<>(n);
       List<String> responses = new ArrayList<>(n);
+      String[] error = new String[n];
       for (int i = 0; i < n; i++) {
-        prompts.add(items.get(i).prompt());
-        responses.add(gens[i] == null ? null : gens[i].text());
+        Sampled x = sampled.get(i);
+        prompts.add(x.prepared().item().prompt());
+        responses.add(x.generation() == null ? null : x.generation().text());
+        error[i] = x.error();
       }
-      TextScorers.Scores s = scorers.score(prompts, responses, error);
+      TextScorers.Scores s = scorers != null ? scorers.score(prompts, responses, error)
+          : unscored(error);
       long tokens = 0;
       long errors = 0;
-      String rewardVersion = scorers.version(ScorerRole.REWARD);
-      String costVersion = scorers.version(ScorerRole.COST);
-      int m = s.utilities().length;
+      String rewardVersion = scorers == null ? null : scorers.version(ScorerRole.REWARD);
+      String costVersion = scorers == null ? null : scorers.version(ScorerRole.COST);
+      int m = spec.scoring().utilities().size();
       boolean gold = spec.scoring().gold();
+      boolean scored = scorers != null;
       for (int i = 0; i < n; i++) {
-        Item it = items.get(i);
-        Generation g = gens[i];
+        Prepared pr = sampled.get(i).prepared();
+        Item it = pr.item();
+        Generation g = sampled.get(i).generation();
         String err = s.error()[i];
         boolean ok = err == null;
         errors += ok ? 0 : 1;
@@ -310,15 +377,15 @@ public final class Rollouts {
         v[c++] = it.prompt();
         v[c++] = g == null ? null : g.text();
         v[c++] = g == null ? null : g.tokens().length;
-        v[c++] = ok ? s.reward()[i] : null;
+        v[c++] = ok && scored ? s.reward()[i] : null;
         for (int u = 0; u < m; u++) {
-          v[c++] = ok ? s.utilities()[u][i] : null;
+          v[c++] = ok && scored ? s.utilities()[u][i] : null;
         }
         v[c++] = err;
         v[c++] = it.category();
         v[c++] = it.seed();
-        v[c++] = promptTokens[i] == 0 ? null : promptTokens[i];
-        v[c++] = truncated[i];
+        v[c++] = pr.promptTokens() == 0 ? null : pr.promptTokens();
+        v[c++] = pr.truncated();
         v[c++] = g == null ? null : g.reason().name().toLowerCase(Locale.ROOT);
         v[c++] = policy.version();
         v[c++] = rewardVersion;
@@ -327,14 +394,20 @@ public final class Rollouts {
         v[c++] = device;
         v[c++] = executorId;
         if (gold) {
-          v[c++] = ok ? s.goldReward()[i] : null;
-          v[c++] = ok ? s.goldCost()[i] : null;
+          v[c++] = ok && scored ? s.goldReward()[i] : null;
+          v[c++] = ok && scored ? s.goldCost()[i] : null;
         }
         ready.add(RowFactory.create(v));
       }
+      sampled.clear();
       if (metrics != null) {
         metrics.add(n, errors, tokens);
       }
+    }
+
+    /** No scores, the errors generation left. */
+    private static TextScorers.Scores unscored(String[] error) {
+      return new TextScorers.Scores(null, null, null, null, error);
     }
   }
 }
