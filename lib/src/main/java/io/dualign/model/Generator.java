@@ -100,11 +100,11 @@ public final class Generator {
             int from = step == 0 ? 0 : len - 1;
             NDArray in = sm.create(slice(ids, b, total, from, len), new Shape(b, len - from));
             NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.logits(in, m, cache).get(":, -1, :");
+            last = lm.lastLogits(in, m, cache);
           } else {
             NDArray in = sm.create(slice(ids, b, total, 0, len), new Shape(b, len));
             NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.logits(in, m, false).get(":, -1, :");
+            last = lm.lastLogits(in, m, null);
           }
           // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
           probs = (p.temperature() == 0 ? last : last.div(p.temperature()).softmax(-1))
