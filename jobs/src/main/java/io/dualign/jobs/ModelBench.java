@@ -24,9 +24,12 @@ import java.util.Random;
 /**
  * {@code ModelBench} measures the built-in models on this machine: the fp32 matmul rate first (the
  * ceiling), then generation tokens/s per batch size with and without the KV cache, then training
- * tokens/s, each with its achieved GFLOP/s as a share of the ceiling. FLOPs count the weight
- * matmuls only (2 per multiply-add; training 3× a forward); attention is left out, so the shares
- * are lower bounds.
+ * tokens/s, each with its achieved GFLOP/s as a share of the ceiling. FLOPs count the matrix
+ * products the model really computes (2 per multiply-add; training 3× a forward): the layers'
+ * weights at every position fed, attention over the keys each query sees (the full masked
+ * square when a block of tokens is fed at once), and the vocabulary head only where it runs (the
+ * last position of a generation step; the response positions in training). Element-wise work
+ * (norms, softmax, GELU, embeddings) is not counted.
  */
 final class ModelBench {
   private static final int PROMPT_TOKENS = 16;
@@ -45,6 +48,7 @@ final class ModelBench {
     Map<String, Object> r = new LinkedHashMap<>();
     double ceiling = matmulGflops();
     r.put("matmul_gflops", ceiling);
+    r.put("matmul_step_gflops", stepMatmulGflops());
     ModelArchitecture arch = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL,
         ms.vocabSize(), Math.max(ms.contextLength(), PROMPT_TOKENS + newTokens), ms.dModel(),
         ms.layers(), ms.heads(), ms.ffnHidden());
@@ -52,7 +56,7 @@ final class ModelBench {
       r.put("params", lm.parameterCount());
       line("model %s, %,d parameters; %d-token prompts, %d new tokens (no EOS: every row runs to "
           + "the end)", arch.describe(), lm.parameterCount(), PROMPT_TOKENS, newTokens);
-      double macs = arch.weightMacsPerToken();
+      double genMacsPerRow = generationMacsPerRow(arch, newTokens);
       Generator g = new Generator(lm, -1, 1, null);
       Random rnd = new Random(3);
       SamplingParams p = new SamplingParams(1.0, 0.9, 0, newTokens, List.of());
@@ -69,7 +73,7 @@ final class ModelBench {
           g.generate(pr, seeds, p, cache);
           double s = (System.nanoTime() - t0) / 1e9;
           double tps = (double) b * newTokens / s;
-          double gflops = 2 * macs * b * (PROMPT_TOKENS + newTokens) / s / 1e9;
+          double gflops = 2 * genMacsPerRow * b / s / 1e9;
           String key = "gen_b" + b + (cache ? "_cache" : "_nocache");
           r.put(key + "_tps", tps);
           if (cache) {
@@ -94,6 +98,10 @@ final class ModelBench {
       ModelTrainer trainer = new ModelTrainer(lm, new OptimizerSettings(1e-4f, 0, trainSteps + 1,
           0.01f, 1f));
       long tokens = obj.tokens(batch);
+      // Every row: len positions through the layers, a len x len attention square, the head at
+      // the response positions (all but the first token of a row can be a target).
+      double stepMacs = ts.batchSize() * (arch.backboneMacsPerToken() * (double) len
+          + arch.attentionMacs(len, len) + arch.headMacsPerToken() * (double) (len - len / 2));
       trainer.step(m -> obj.loss(m, batch, true), tokens); // warm-up
       long t0 = System.nanoTime();
       for (int i = 0; i < trainSteps; i++) {
@@ -101,13 +109,28 @@ final class ModelBench {
       }
       double s = (System.nanoTime() - t0) / 1e9;
       double tps = tokens * trainSteps / s;
-      double gflops = 6 * macs * tps / 1e9;
+      double gflops = 6 * stepMacs * trainSteps / s / 1e9;
       r.put("train_tps", tps);
       r.put("train_fraction", gflops / ceiling);
       line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.2f GFLOP/s = %.0f%% of the "
           + "ceiling", ts.batchSize(), len, tps, s / trainSteps, gflops, 100 * gflops / ceiling);
     }
     return r;
+  }
+
+  /**
+   * Multiply-adds of one row's cached generation: the prompt fed at once (its attention square),
+   * then {@code newTokens - 1} single tokens against the growing cache, the head once per new
+   * token.
+   */
+  static double generationMacsPerRow(ModelArchitecture arch, int newTokens) {
+    double macs = arch.backboneMacsPerToken() * (double) (PROMPT_TOKENS + newTokens - 1)
+        + arch.headMacsPerToken() * (double) newTokens
+        + arch.attentionMacs(PROMPT_TOKENS, PROMPT_TOKENS);
+    for (int i = 1; i < newTokens; i++) {
+      macs += arch.attentionMacs(1, PROMPT_TOKENS + i);
+    }
+    return macs;
   }
 
   private double matmulGflops() {
@@ -131,6 +154,30 @@ final class ModelBench {
     }
     line("ceiling: %.1f GFLOP/s", best);
     return best;
+  }
+
+  /**
+   * The matmul rate at the shape of a batch-64 generation step's feed-forward product
+   * ({@code [64, dModel] x [dModel, ffnHidden]}): what small single-token steps can reach.
+   */
+  private double stepMatmulGflops() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(64, ms.dModel()));
+      NDArray b = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(ms.dModel(), ms.ffnHidden()));
+      a.matMul(b).close();
+      int reps = 400;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < reps; i++) {
+        NDArray c = a.matMul(b);
+        c.getFloat(0, 0);
+        c.close();
+      }
+      double gflops = 2.0 * 64 * ms.dModel() * ms.ffnHidden() * reps
+          / ((System.nanoTime() - t0) / 1e9) / 1e9;
+      line("matmul 64x%dx%d fp32 (a batch-64 step's shape): %.1f GFLOP/s", ms.dModel(),
+          ms.ffnHidden(), gflops);
+      return gflops;
+    }
   }
 
   private List<long[]> prompts(int b, Random rnd) {

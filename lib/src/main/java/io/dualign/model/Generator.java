@@ -107,7 +107,8 @@ public final class Generator {
             last = lm.lastLogits(in, m, null);
           }
           // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
-          probs = (p.temperature() == 0 ? last : last.div(p.temperature()).softmax(-1))
+          probs = (p.temperature() == 0 ? last
+              : (p.temperature() == 1 ? last : last.div(p.temperature())).softmax(-1))
               .toFloatArray();
         }
         for (int r = 0; r < b; r++) {
