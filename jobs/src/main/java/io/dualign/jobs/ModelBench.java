@@ -29,7 +29,9 @@ import java.util.Random;
  * weights at every position fed, attention over the keys each query sees (the full masked
  * square when a block of tokens is fed at once), and the vocabulary head only where it runs (the
  * last position of a generation step; the response positions in training). Element-wise work
- * (norms, softmax, GELU, embeddings) is not counted.
+ * (norms, softmax, GELU, embeddings) is not counted. On a shared machine wall-clock rates swing
+ * with other processes' load, so each rate is also given per CPU-second of this process (JIT and
+ * GC threads included), and the CPU fractions compare those with the ceiling's own CPU rate.
  */
 final class ModelBench {
   private static final int PROMPT_TOKENS = 16;
@@ -50,8 +52,11 @@ final class ModelBench {
    */
   Map<String, Object> run(int newTokens, int[] batches, int[] recomputeBatches, int trainSteps) {
     Map<String, Object> r = new LinkedHashMap<>();
-    double ceiling = matmulGflops();
+    double[] rates = matmulGflops();
+    double ceiling = rates[0];
+    double cpuCeiling = rates[1];
     r.put("matmul_gflops", ceiling);
+    r.put("matmul_gflops_per_cpu_s", cpuCeiling);
     r.put("matmul_step_gflops", stepMatmulGflops());
     ModelArchitecture arch = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL,
         ms.vocabSize(), Math.max(ms.contextLength(), PROMPT_TOKENS + newTokens), ms.dModel(),
@@ -75,18 +80,24 @@ final class ModelBench {
           }
           List<long[]> pr = prompts(b, rnd);
           long t0 = System.nanoTime();
+          double c0 = cpuSeconds();
           g.generate(pr, seeds, p, cache);
           double s = (System.nanoTime() - t0) / 1e9;
+          double cpu = cpuSeconds() - c0;
           double tps = (double) b * newTokens / s;
           double gflops = 2 * genMacsPerRow * b / s / 1e9;
           String key = "gen_b" + b + (cache ? "_cache" : "_nocache");
           r.put(key + "_tps", tps);
+          r.put(key + "_tokens_per_cpu_s", b * newTokens / cpu);
+          double cpuFraction = 2 * genMacsPerRow * b / cpu / 1e9 / cpuCeiling;
           if (cache) {
             r.put(key + "_fraction", gflops / ceiling);
+            r.put(key + "_cpu_fraction", cpuFraction);
           }
-          line("generate batch %3d %-8s %8.1f tokens/s  %6.2f s%s", b, cache ? "KV cache" : "no cache",
-              tps, s, cache ? String.format(Locale.ROOT, "  %.2f GFLOP/s = %.0f%% of the ceiling",
-                  gflops, 100 * gflops / ceiling) : "");
+          line("generate batch %3d %-8s %8.1f tokens/s  %6.2f s  %8.1f tokens/CPU-s%s", b,
+              cache ? "KV cache" : "no cache", tps, s, b * newTokens / cpu, cache
+                  ? String.format(Locale.ROOT, "  %.2f GFLOP/s = %.0f%% of the ceiling (CPU: %.0f%%)",
+                      gflops, 100 * gflops / ceiling, 100 * cpuFraction) : "");
         }
         if (recompute) {
           double speedup = (double) r.get("gen_b" + b + "_cache_tps")
@@ -111,16 +122,22 @@ final class ModelBench {
           + arch.attentionMacs(len, len) + arch.headMacsPerToken() * (double) (len - len / 2));
       trainer.step(m -> obj.loss(m, batch, true), tokens); // warm-up
       long t0 = System.nanoTime();
+      double c0 = cpuSeconds();
       for (int i = 0; i < trainSteps; i++) {
         trainer.step(m -> obj.loss(m, batch, true), tokens);
       }
       double s = (System.nanoTime() - t0) / 1e9;
+      double cpu = cpuSeconds() - c0;
+      double cpuFraction = 6 * stepMacs * trainSteps / cpu / 1e9 / cpuCeiling;
       double tps = tokens * trainSteps / s;
       double gflops = 6 * stepMacs * trainSteps / s / 1e9;
       r.put("train_tps", tps);
       r.put("train_fraction", gflops / ceiling);
-      line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.2f GFLOP/s = %.0f%% of the "
-          + "ceiling", ts.batchSize(), len, tps, s / trainSteps, gflops, 100 * gflops / ceiling);
+      r.put("train_tokens_per_cpu_s", tokens * trainSteps / cpu);
+      r.put("train_cpu_fraction", cpuFraction);
+      line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.1f tokens/CPU-s, %.2f GFLOP/s "
+          + "= %.0f%% of the ceiling (CPU: %.0f%%)", ts.batchSize(), len, tps, s / trainSteps,
+          tokens * trainSteps / cpu, gflops, 100 * gflops / ceiling, 100 * cpuFraction);
     }
     return r;
   }
@@ -140,27 +157,40 @@ final class ModelBench {
     return macs;
   }
 
-  private double matmulGflops() {
+  /** CPU time of this process so far, in seconds. */
+  private static double cpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+  }
+
+  /** The best fp32 matmul rate: {wall-clock GFLOP/s, GFLOP per CPU-second}. */
+  private double[] matmulGflops() {
     double best = 0;
+    double bestCpu = 0;
     try (NDManager m = NDManager.newBaseManager()) {
       for (int n : new int[] {512, 1024}) {
         NDArray a = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
         NDArray b = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
         a.matMul(b).close();
-        int reps = n == 512 ? 20 : 5;
+        // At least 0.5 CPU-seconds (process CPU time ticks in 10 ms) or 20 s of wall time.
+        int reps = 0;
         long t0 = System.nanoTime();
-        for (int i = 0; i < reps; i++) {
+        double c0 = cpuSeconds();
+        do {
           NDArray c = a.matMul(b);
           c.getFloat(0, 0);
           c.close();
-        }
+          reps++;
+        } while (cpuSeconds() - c0 < 0.5 && System.nanoTime() - t0 < 20_000_000_000L);
         double gflops = 2.0 * n * n * n * reps / ((System.nanoTime() - t0) / 1e9) / 1e9;
-        line("matmul %dx%d fp32: %.1f GFLOP/s", n, n, gflops);
+        double perCpu = 2.0 * n * n * n * reps / (cpuSeconds() - c0) / 1e9;
+        line("matmul %dx%d fp32: %.1f GFLOP/s, %.1f GFLOP/CPU-s", n, n, gflops, perCpu);
         best = Math.max(best, gflops);
+        bestCpu = Math.max(bestCpu, perCpu);
       }
     }
-    line("ceiling: %.1f GFLOP/s", best);
-    return best;
+    line("ceiling: %.1f GFLOP/s, %.1f GFLOP/CPU-s", best, bestCpu);
+    return new double[] {best, bestCpu};
   }
 
   /**
