@@ -41,6 +41,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
   int[] batches;
 
+  @Option(names = "--recompute-batches", split = ",",
+      description = "bench model: the batch sizes also timed without the KV cache (recomputing "
+          + "the whole sequence each step; slow at large batches). Default: all of --batches")
+  int[] recomputeBatches;
+
   @Option(names = "--train-steps", defaultValue = "5",
       description = "bench model: timed training steps. Default: ${DEFAULT-VALUE}")
   int trainSteps;
@@ -94,7 +99,8 @@ final class BenchCommand implements Callable<Integer> {
     out.println("PyTorch intra-op threads: " + io.dualign.model.EngineThreads.apply(
         config.runtime().djlThreadsPerTask()) + " (runtime.djlThreadsPerTask)");
     Map<String, Object> r = new ModelBench(config.model(), config.train(), out)
-        .run(newTokens, batches, trainSteps);
+        .run(newTokens, batches, recomputeBatches == null ? batches : recomputeBatches,
+            trainSteps);
     StringBuilder sb = new StringBuilder("RESULT");
     for (Map.Entry<String, Object> e : r.entrySet()) {
       Object v = e.getValue();

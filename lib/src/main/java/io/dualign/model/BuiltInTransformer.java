@@ -133,6 +133,24 @@ public final class BuiltInTransformer implements CausalLm, ScoreModel, AutoClose
     return net.forward(store, ids, attentionMask, null, training);
   }
 
+  /** Runs the backbone on every position and the vocabulary head on the given ones only. */
+  @Override
+  public NDArray nextTokenLogProbs(NDArray ids, NDArray attentionMask, NDArray positions,
+      NDArray next, boolean training) {
+    requireHead(ModelArchitecture.Head.LANGUAGE_MODEL);
+    NDArray h = net.hidden(store, ids, attentionMask, null, training);
+    NDArray picked = h.reshape(-1, arch.dModel()).get(positions);
+    return SequenceLogProbs.pick(net.applyHead(store, picked, training), next);
+  }
+
+  /** Runs the vocabulary head on the last column only. */
+  @Override
+  public NDArray lastLogits(NDArray ids, NDArray attentionMask, KvCache cache) {
+    requireHead(ModelArchitecture.Head.LANGUAGE_MODEL);
+    NDArray h = net.hidden(store, ids, attentionMask, cache, false);
+    return net.applyHead(store, h.get(":, -1, :"), false);
+  }
+
   @Override
   public boolean supportsKvCache() {
     return arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL;

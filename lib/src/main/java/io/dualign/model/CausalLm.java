@@ -17,6 +17,32 @@ public interface CausalLm extends TrainableModel {
 
   NDArray logits(NDArray ids, NDArray attentionMask, boolean training);
 
+  /**
+   * log softmax(logits[p])[next[i]] for each flat position {@code p = positions[i]} ({@code row
+   * * time + column} of {@code ids}): {@code [n]}. Only these positions count, so a model may
+   * compute its vocabulary head at them alone; this default computes all logits and picks.
+   *
+   * @param positions int64 {@code [n]}
+   * @param next int64 {@code [n]}, the token whose log-probability is wanted at each position
+   */
+  default NDArray nextTokenLogProbs(NDArray ids, NDArray attentionMask, NDArray positions,
+      NDArray next, boolean training) {
+    NDArray logits = logits(ids, attentionMask, training);
+    return SequenceLogProbs.pick(logits.reshape(-1, vocabSize()).get(positions), next);
+  }
+
+  /**
+   * The logits {@code [batch, vocab]} of the last column of {@code ids} (the next token after
+   * the sequence); a model may compute its head there alone. Arguments as {@link
+   * #logits(NDArray, NDArray, boolean)} or, with a cache, {@link #logits(NDArray, NDArray,
+   * KvCache)}; {@code cache} null for a full forward.
+   */
+  default NDArray lastLogits(NDArray ids, NDArray attentionMask, KvCache cache) {
+    NDArray logits = cache == null ? logits(ids, attentionMask, false)
+        : logits(ids, attentionMask, cache);
+    return logits.get(":, -1, :");
+  }
+
   default boolean supportsKvCache() {
     return false;
   }

@@ -93,26 +93,29 @@ public final class Generator {
       KvCache cache = useCache ? lm.newCache(gen, total) : null;
       for (int step = 0; step < p.maxNewTokens() && live > 0; step++) {
         int len = promptLen + step;
-        float[] logits;
+        float[] probs; // softmax(logits / temperature) of each row; logits when greedy
         try (NDManager sm = gen.newSubManager()) {
           NDArray last;
           if (useCache) {
             int from = step == 0 ? 0 : len - 1;
             NDArray in = sm.create(slice(ids, b, total, from, len), new Shape(b, len - from));
             NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.logits(in, m, cache).get(":, -1, :");
+            last = lm.lastLogits(in, m, cache);
           } else {
             NDArray in = sm.create(slice(ids, b, total, 0, len), new Shape(b, len));
             NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.logits(in, m, false).get(":, -1, :");
+            last = lm.lastLogits(in, m, null);
           }
-          logits = last.toFloatArray();
+          // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
+          probs = (p.temperature() == 0 ? last
+              : (p.temperature() == 1 ? last : last.div(p.temperature())).softmax(-1))
+              .toFloatArray();
         }
         for (int r = 0; r < b; r++) {
           if (reasons[r] != null) {
             continue; // finished rows feed padding, masked out
           }
-          long tok = Sampler.sample(logits, r * vocab, vocab, p, rngs[r]);
+          long tok = Sampler.sampleProbs(probs, r * vocab, vocab, p, rngs[r]);
           if (tok == eosId) {
             reasons[r] = Generation.Reason.EOS;
             live--;

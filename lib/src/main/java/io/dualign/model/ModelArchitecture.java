@@ -47,11 +47,25 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
     return dModel / heads;
   }
 
-  /** Multiply-adds per token of one forward pass through the weights (2 FLOPs each). */
-  public long weightMacsPerToken() {
-    long perLayer = 4L * dModel * dModel + 2L * dModel * ffnHidden;
-    long out = head == Head.LANGUAGE_MODEL ? (long) dModel * vocabSize : dModel;
-    return layers * perLayer + out;
+  /**
+   * Multiply-adds per token of one forward pass through the layers' weight matrices (QKV,
+   * output projection, the two feed-forward ones); 2 FLOPs each.
+   */
+  public long backboneMacsPerToken() {
+    return layers * (4L * dModel * dModel + 2L * dModel * ffnHidden);
+  }
+
+  /** Multiply-adds of the head for one position (vocabulary logits or one score). */
+  public long headMacsPerToken() {
+    return head == Head.LANGUAGE_MODEL ? (long) dModel * vocabSize : dModel;
+  }
+
+  /**
+   * Multiply-adds of attention (scores q·kᵀ and their product with the values, all heads and
+   * layers) for {@code queries} positions against {@code keys} keys each.
+   */
+  public long attentionMacs(long queries, long keys) {
+    return 2L * layers * queries * keys * dModel;
   }
 
   public Map<String, Object> toMap() {

@@ -2,7 +2,7 @@ package io.dualign.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,24 +13,64 @@ import java.util.List;
 public final class SequenceLogProbs {
   private SequenceLogProbs() {}
 
-  /** Per-token log-probabilities of the next token, {@code [batch, time - 1]}, and their mask. */
-  public record TokenLogProbs(NDArray logProbs, NDArray targetMask) {}
+  /**
+   * Log-probabilities {@code [n]} of the batch's {@code n} response tokens (row by row, in
+   * order), each given the tokens before it, and {@code rows}, a {@code [batch, n]} 0/1 matrix
+   * whose product with them gives each row's sum.
+   */
+  public record TokenLogProbs(NDArray logProbs, NDArray rows) {
+    /** Number of response tokens. */
+    public long count() {
+      return logProbs.getShape().get(0);
+    }
 
-  /** Log-probabilities of each token given the ones before it, masked to response tokens. */
+    /** Each row's sum {@code [batch]}: its sequence log-probability. */
+    public NDArray perRow() {
+      return rows.matMul(logProbs);
+    }
+  }
+
+  /**
+   * Log-probabilities of each response token given the ones before it. Only the positions that
+   * predict a response token go through the vocabulary head and the log-softmax (prompt and
+   * padding positions are never materialised as logits).
+   */
   public static TokenLogProbs tokenLogProbs(CausalLm lm, TokenBatch batch, NDManager m,
       boolean training) {
-    NDArray ids = batch.idsArray(m);
-    NDArray logits = lm.logits(ids, batch.maskArray(m), training);
-    NDArray logp = logits.get(":, :-1, :").logSoftmax(2);
-    NDArray next = ids.get(":, 1:").expandDims(2);
-    NDArray tok = logp.gather(next, 2).squeeze(2);
-    NDArray target = batch.targetArray(m).get(":, 1:").toType(DataType.FLOAT32, false);
-    return new TokenLogProbs(tok.mul(target), target);
+    int cols = batch.cols();
+    int n = 0;
+    for (int r = 0; r < batch.rows(); r++) {
+      for (int c = 1; c < cols; c++) {
+        n += batch.target()[r * cols + c];
+      }
+    }
+    long[] positions = new long[n];
+    long[] next = new long[n];
+    float[] rows = new float[batch.rows() * n];
+    int i = 0;
+    for (int r = 0; r < batch.rows(); r++) {
+      for (int c = 1; c < cols; c++) {
+        if (batch.target()[r * cols + c] == 1) {
+          positions[i] = (long) r * cols + c - 1; // the logits at c - 1 predict the token at c
+          next[i] = batch.ids()[r * cols + c];
+          rows[r * n + i] = 1f;
+          i++;
+        }
+      }
+    }
+    NDArray lp = lm.nextTokenLogProbs(batch.idsArray(m), batch.maskArray(m),
+        m.create(positions, new Shape(n)), m.create(next, new Shape(n)), training);
+    return new TokenLogProbs(lp, m.create(rows, new Shape(batch.rows(), n)));
+  }
+
+  /** log softmax(logits[i])[next[i]] of logits {@code [n, vocab]} and ids {@code [n]}: {@code [n]}. */
+  static NDArray pick(NDArray logits, NDArray next) {
+    return logits.logSoftmax(1).gather(next.reshape(-1, 1), 1).reshape(-1);
   }
 
   /** Sequence log-probabilities {@code [batch]} (sums over each row's response tokens). */
   public static NDArray sequence(CausalLm lm, TokenBatch batch, NDManager m, boolean training) {
-    return tokenLogProbs(lm, batch, m, training).logProbs().sum(new int[] {1});
+    return tokenLogProbs(lm, batch, m, training).perRow();
   }
 
   /** The same as Java values, for callers that keep no arrays. */

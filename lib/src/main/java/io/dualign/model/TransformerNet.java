@@ -66,6 +66,16 @@ public final class TransformerNet extends AbstractBlock {
    */
   public NDArray forward(ParameterStore ps, NDArray ids, NDArray attentionMask, KvCache cache,
       boolean training) {
+    NDArray out = applyHead(ps, hidden(ps, ids, attentionMask, cache, training), training);
+    return arch.head() == ModelArchitecture.Head.SCORE ? out.squeeze(2) : out;
+  }
+
+  /**
+   * The last hidden states {@code [batch, time, dModel]} (after the final layer norm, before the
+   * head); arguments as {@link #forward}.
+   */
+  public NDArray hidden(ParameterStore ps, NDArray ids, NDArray attentionMask, KvCache cache,
+      boolean training) {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     long s = attentionMask.getShape().get(1);
@@ -101,9 +111,15 @@ public final class TransformerNet extends AbstractBlock {
     if (cache != null) {
       cache.advance(t);
     }
-    NDArray h = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
-    NDArray out = head.forward(ps, new NDList(h), training).singletonOrThrow();
-    return arch.head() == ModelArchitecture.Head.SCORE ? out.squeeze(2) : out;
+    return finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+  }
+
+  /**
+   * The head applied to hidden states {@code [..., dModel]}: logits {@code [..., vocab]} or
+   * scores {@code [..., 1]}.
+   */
+  public NDArray applyHead(ParameterStore ps, NDArray hidden, boolean training) {
+    return head.forward(ps, new NDList(hidden), training).singletonOrThrow();
   }
 
   @Override

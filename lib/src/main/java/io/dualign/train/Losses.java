@@ -15,13 +15,13 @@ public final class Losses {
   }
 
   /**
-   * Next-token loss: mean negative log-probability over target tokens.
+   * Next-token loss: mean negative log-probability over target tokens (0 when there are none).
    *
-   * @param tokenLogProbs log-probabilities, already zero off target
-   * @param targetMask 1 on target tokens
+   * @param tokenLogProbs log-probabilities of the target tokens (any shape)
+   * @param targets how many target tokens they hold
    */
-  public static NDArray nextToken(NDArray tokenLogProbs, NDArray targetMask) {
-    return tokenLogProbs.sum().neg().div(targetMask.sum().maximum(1));
+  public static NDArray nextToken(NDArray tokenLogProbs, long targets) {
+    return tokenLogProbs.sum().neg().div(Math.max(1, targets));
   }
 
   /**

@@ -34,7 +34,7 @@ public final class SftObjective implements Objective<SftExample> {
   public NDArray loss(NDManager m, List<SftExample> examples, boolean training) {
     SequenceLogProbs.TokenLogProbs t = SequenceLogProbs.tokenLogProbs(lm, batch(examples), m,
         training);
-    return Losses.nextToken(t.logProbs(), t.targetMask());
+    return Losses.nextToken(t.logProbs(), t.count());
   }
 
   @Override

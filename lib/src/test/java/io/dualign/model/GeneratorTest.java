@@ -92,28 +92,80 @@ class GeneratorTest {
   }
 
   @Test
-  void engineSortedSamplingDrawsWhatJavaSamplingDraws() {
+  void selectionSamplingDrawsWhatASortedWalkDraws() {
+    // Rows of 50 ids with spread logits, and rows of 4096 near-uniform ones (as random weights
+    // give: the nucleus holds most of the vocabulary) with ties; Java and engine softmax.
     java.util.Random r = new java.util.Random(5);
-    float[] logits = new float[4 * 50];
-    for (int i = 0; i < logits.length; i++) {
-      logits[i] = (float) (r.nextGaussian() * 2);
-    }
-    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-      ai.djl.ndarray.NDArray x = m.create(logits, new ai.djl.ndarray.types.Shape(4, 50));
-      for (SamplingParams p : List.of(new SamplingParams(0.7, 0.9, 0, 1, List.of()),
-          new SamplingParams(1.3, 1.0, 10, 1, List.of()))) {
-        ai.djl.ndarray.NDArray idx = x.argSort(1, false);
-        long[] order = idx.toLongArray();
-        float[] probs = x.div(p.temperature()).softmax(1).gather(idx, 1).toFloatArray();
-        for (int row = 0; row < 4; row++) {
-          java.util.SplittableRandom a = new java.util.SplittableRandom(row);
-          java.util.SplittableRandom b = new java.util.SplittableRandom(row);
-          for (int draw = 0; draw < 200; draw++) {
-            assertEquals(Sampler.sample(logits, row * 50, 50, p, a),
-                Sampler.sampleSorted(probs, order, row * 50, 50, p, b), "row " + row);
+    int[][] shapes = {{4, 50}, {3, 4096}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int vocab = shape[1];
+      float[] logits = new float[rows * vocab];
+      for (int i = 0; i < logits.length; i++) {
+        logits[i] = vocab == 50 ? (float) (r.nextGaussian() * 2)
+            : (float) Math.round(r.nextGaussian() * 0.3 * 64) / 64; // many equal logits
+      }
+      try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        ai.djl.ndarray.NDArray x = m.create(logits, new ai.djl.ndarray.types.Shape(rows, vocab));
+        for (SamplingParams p : List.of(new SamplingParams(0.7, 0.9, 0, 1, List.of()),
+            new SamplingParams(1.3, 1.0, 10, 1, List.of()),
+            new SamplingParams(1.0, 0.95, 40, 1, List.of()),
+            new SamplingParams(1.0, 0.5, 0, 1, List.of()))) {
+          float[] engine = x.div(p.temperature()).softmax(1).toFloatArray();
+          for (int row = 0; row < rows; row++) {
+            float[] probs = Sampler.softmax(logits, row * vocab, vocab, p.temperature());
+            java.util.SplittableRandom a = new java.util.SplittableRandom(row);
+            java.util.SplittableRandom b = new java.util.SplittableRandom(row);
+            java.util.SplittableRandom c = new java.util.SplittableRandom(row);
+            for (int draw = 0; draw < 200; draw++) {
+              int expected = sortedWalk(probs, vocab, p, a);
+              assertEquals(expected, Sampler.sample(logits, row * vocab, vocab, p, b),
+                  "row " + row + " of " + vocab + " draw " + draw + " " + p);
+              int fromEngine = Sampler.sampleProbs(engine, row * vocab, vocab, p, c);
+              assertTrue(probs[fromEngine] > 0, "drawn id " + fromEngine);
+              if (vocab == 50) { // few ids: engine and Java probabilities draw the same ids
+                assertEquals(expected, fromEngine, "row " + row + " draw " + draw + " " + p);
+              }
+            }
           }
         }
       }
     }
+  }
+
+  /** The reference: sort the whole row (probability down, id up), cut top-k then top-p, walk. */
+  private static int sortedWalk(float[] probs, int vocab, SamplingParams p,
+      java.util.SplittableRandom rng) {
+    Integer[] order = new Integer[vocab];
+    for (int i = 0; i < vocab; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> probs[x] != probs[y] ? Float.compare(probs[y], probs[x])
+        : Integer.compare(x, y));
+    int k = p.topK() == 0 ? vocab : Math.min(p.topK(), vocab);
+    double kSum = 0;
+    for (int j = 0; j < (p.topK() == 0 ? vocab : k); j++) {
+      kSum += probs[order[j]];
+    }
+    int kept = k;
+    double keptSum = kSum;
+    double cum = 0;
+    for (int j = 0; j < k && p.topP() < 1; j++) {
+      cum += probs[order[j]];
+      if (cum >= p.topP() * kSum) {
+        kept = j + 1;
+        keptSum = cum;
+        break;
+      }
+    }
+    double u = rng.nextDouble() * keptSum;
+    double acc = 0;
+    for (int j = 0; j < kept; j++) {
+      acc += probs[order[j]];
+      if (u < acc) {
+        return order[j];
+      }
+    }
+    return order[kept - 1];
   }
 }

@@ -68,9 +68,9 @@ class LossesTest {
   @Test
   void nextTokenLossIsTheMeanOverTargets() {
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray lp = m.create(new float[] {-1f, 0f, -3f, -2f}, new ai.djl.ndarray.types.Shape(2, 2));
-      NDArray mask = m.create(new float[] {1f, 0f, 1f, 1f}, new ai.djl.ndarray.types.Shape(2, 2));
-      assertEquals(2.0, Losses.nextToken(lp, mask).getFloat(), 1e-6);
+      NDArray lp = m.create(new float[] {-1f, -3f, -2f});
+      assertEquals(2.0, Losses.nextToken(lp, 3).getFloat(), 1e-6);
+      assertEquals(0.0, Losses.nextToken(m.create(new float[0]), 0).getFloat(), 1e-6);
     }
   }
 }
