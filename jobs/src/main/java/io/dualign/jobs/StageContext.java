@@ -1,5 +1,7 @@
 package io.dualign.jobs;
 
+import io.dualign.config.ConfigLoader;
+import io.dualign.config.ConfigLocations;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Versions;
@@ -24,7 +26,12 @@ public final class StageContext implements AutoCloseable {
   private RunDirectory runDir;
   private Map<String, Object> manifest;
 
+  /**
+   * @throws io.dualign.config.ConfigError when a location in the configuration or the run
+   *     directory is not usable ({@link ConfigLocations}), before anything starts
+   */
   StageContext(DualignConfig config, String runDirLocation, String appName) {
+    ConfigLocations.check(config, ConfigLoader.fromClasspath().declarations(), runDirLocation);
     this.config = config;
     this.runDirLocation = runDirLocation;
     this.appName = appName;

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * so it is for failsafe {@code *IT} tests.
  */
 public final class StandaloneCluster implements AutoCloseable {
-  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(180);
 
   private final Path home;
   private final List<String> sparkClasspath;

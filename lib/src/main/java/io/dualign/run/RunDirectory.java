@@ -113,6 +113,7 @@ public final class RunDirectory {
       checkSameConfig(existing.get(), config);
       return existing.get();
     }
+    refuseForeignDirectory();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("run_id", UUID.randomUUID().toString());
     m.put("created", java.time.Instant.now().toString());
@@ -125,6 +126,40 @@ public final class RunDirectory {
     m.put("inputs", Map.of());
     writeAtomically(new Path(root, MANIFEST), Json.write(m));
     return m;
+  }
+
+  /**
+   * Refuses to start a run in an existing directory that has no manifest but holds a folder a run
+   * writes or replaces (a stage's name or {@code _temporary}): such a folder would count as a
+   * partial output and be deleted.
+   *
+   * @throws ConfigError naming the directory and the folders in the way
+   */
+  private void refuseForeignDirectory() {
+    try {
+      if (!fs.exists(root)) {
+        return;
+      }
+      if (!fs.getFileStatus(root).isDirectory()) {
+        throw new ConfigError("--run-dir = " + root + " is not allowed: it is a file, expected a "
+            + "directory (new or a dualign run)");
+      }
+      TreeSet<String> clash = new TreeSet<>();
+      for (FileStatus c : fs.listStatus(root)) {
+        String name = c.getPath().getName();
+        if (name.equals(TEMP_DIR) || java.util.Arrays.stream(Stage.values())
+            .anyMatch(st -> st.cliName().equals(name))) {
+          clash.add(name);
+        }
+      }
+      if (!clash.isEmpty()) {
+        throw new ConfigError("--run-dir = " + root + " is not allowed: it holds " + clash
+            + " but no " + MANIFEST + ", so it is not a dualign run directory and a run would "
+            + "replace those folders; use a new or empty directory");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list run directory " + root, e);
+    }
   }
 
   /** Records the sha256 of inputs a stage read, in the manifest's {@code inputs} map. */
