@@ -91,7 +91,7 @@ class PipelineClusterIT {
     }
     long t2 = System.nanoTime();
     String localOut = Files.readString(localLog);
-    assertEquals(0, localRun.exitValue(), () -> "local pipeline failed:\n" + tail(localLog));
+    assertEquals(0, localRun.exitValue(), () -> "local pipeline failed:\n" + localOut);
     StandaloneCluster.Submission sub = s;
     assertEquals(0, s.exitCode(), () -> "pipeline failed on the cluster:\n" + sub.stdout()
         + "\n" + sub.stderr());
