@@ -55,11 +55,31 @@ public final class StageContext implements AutoCloseable {
         // unreachable interface (shuffle fetches then fail), as on this project's CI machine.
         b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
       }
-      spark = b.getOrCreate();
+      try {
+        spark = b.getOrCreate();
+      } catch (RuntimeException e) {
+        throw startFailure(master, e);
+      }
       LOG.info("Spark {} on {} (default parallelism {})", spark.version(),
           spark.sparkContext().master(), spark.sparkContext().defaultParallelism());
     }
     return spark;
+  }
+
+  /**
+   * Explains a Spark start that a standalone master refused: Spark itself only says the master
+   * is unresponsive, which is also what a wrong {@code spark.authenticate.secret} looks like.
+   */
+  static RuntimeException startFailure(String master, RuntimeException e) {
+    if (!master.startsWith("spark://")) {
+      return e;
+    }
+    boolean auth = new org.apache.spark.SparkConf().getBoolean("spark.authenticate", false);
+    return new IllegalStateException("Spark could not start on " + master + ": the master did "
+        + "not accept the application (" + e.getMessage() + "). Check the master URL"
+        + (auth ? " and that spark.authenticate.secret is the secret the master and workers use "
+            + "(with spark.authenticate=true a wrong secret looks like an unresponsive master)"
+            : "; if the cluster uses spark.authenticate, give this application its secret"), e);
   }
 
   /** The run directory, with its manifest written (first run) or checked (resume). */
