@@ -76,7 +76,7 @@ class DualignCliTest {
     Run foreign = dualign("pipeline", "--profile", "tiny", "--run-dir",
         tmp.resolve("home").toString());
     assertEquals(2, foreign.code(), foreign.err());
-    assertTrue(foreign.err().contains("it holds [report] but no manifest.json"), foreign.err());
+    assertTrue(foreign.err().contains("it holds [report] that are not dualign outputs and no manifest.json"), foreign.err());
     assertTrue(Files.isDirectory(tmp.resolve("home/report")), "left alone");
   }
 

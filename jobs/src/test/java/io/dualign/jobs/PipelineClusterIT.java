@@ -28,10 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole {@code pipeline} (prepare → report) on the tiny profile with CI-sized overrides
- * ({@link #SETTINGS}), run twice from the same seed: in-process on {@code local[2]}, and submitted
- * with {@code SparkSubmit} to a real standalone cluster (Master + 2 Workers, one fake GPU each).
+ * ({@link #SETTINGS}), run twice from the same seed and at the same time: on {@code local[2]} in a
+ * child JVM, and submitted with {@code SparkSubmit} to a real standalone cluster (Master + 2
+ * Workers, one fake GPU each).
  * Both must succeed; on the cluster the rollouts must have run on two executors holding GPU
- * addresses 0 and 1; and the two runs must agree: the training stages' held-out figures, λ* and
+ * addresses 0 and 1; and the two runs must agree: the training stages' held-out figures and model
+ * versions (sha256 over the weights: equal strings mean bit-identical models), λ* and
  * the one-shot solver's figures, CAID's λ trajectory and slack estimates, and every number of
  * {@code evaluate/summary}, each within {@link #RELATIVE_TOLERANCE} (relative, with an absolute
  * floor of the same size for values near 0).

@@ -129,9 +129,9 @@ public final class RunDirectory {
   }
 
   /**
-   * Refuses to start a run in an existing directory that has no manifest but holds a folder a run
-   * writes or replaces (a stage's name or {@code _temporary}): such a folder would count as a
-   * partial output and be deleted.
+   * Refuses to start a run in an existing directory that has no manifest but holds, under a
+   * stage's name, something that is not a dualign output (a file, or a folder with no
+   * {@code _SUCCESS.json} within three levels): it would count as a partial output and be deleted.
    *
    * @throws ConfigError naming the directory and the folders in the way
    */
@@ -147,19 +147,32 @@ public final class RunDirectory {
       TreeSet<String> clash = new TreeSet<>();
       for (FileStatus c : fs.listStatus(root)) {
         String name = c.getPath().getName();
-        if (name.equals(TEMP_DIR) || java.util.Arrays.stream(Stage.values())
-            .anyMatch(st -> st.cliName().equals(name))) {
+        if (java.util.Arrays.stream(Stage.values()).anyMatch(st -> st.cliName().equals(name))
+            && !(c.isDirectory() && holdsMarker(c.getPath(), 3))) {
           clash.add(name);
         }
       }
       if (!clash.isEmpty()) {
         throw new ConfigError("--run-dir = " + root + " is not allowed: it holds " + clash
-            + " but no " + MANIFEST + ", so it is not a dualign run directory and a run would "
-            + "replace those folders; use a new or empty directory");
+            + " that are not dualign outputs and no " + MANIFEST + ", so it is not a dualign run "
+            + "directory and a run would replace them; use a new or empty directory");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list run directory " + root, e);
     }
+  }
+
+  /** Whether {@code dir} or a folder up to {@code depth} levels below it holds a marker. */
+  private boolean holdsMarker(Path dir, int depth) throws IOException {
+    for (FileStatus c : fs.listStatus(dir)) {
+      if (c.isFile() && c.getPath().getName().equals(MARKER)) {
+        return true;
+      }
+      if (c.isDirectory() && depth > 1 && holdsMarker(c.getPath(), depth - 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records the sha256 of inputs a stage read, in the manifest's {@code inputs} map. */

@@ -61,13 +61,16 @@ class RunDirectoryTest {
     Files.writeString(dir.resolve("home/data.jsonl"), "{}");
     RunDirectory run = open(dir.resolve("home"));
     ConfigError e = assertThrows(ConfigError.class, () -> run.ensureManifest(cfg, Versions.all()));
-    assertEquals("--run-dir = " + run.root() + " is not allowed: it holds [_temporary, report] but "
-        + "no manifest.json, so it is not a dualign run directory and a run would replace those "
-        + "folders; use a new or empty directory", e.getMessage());
+    assertEquals("--run-dir = " + run.root() + " is not allowed: it holds [report] that are not "
+        + "dualign outputs and no manifest.json, so it is not a dualign run directory and a run "
+        + "would replace them; use a new or empty directory", e.getMessage());
     assertTrue(Files.exists(dir.resolve("home/report/notes.txt")));
     assertFalse(Files.exists(dir.resolve("home/manifest.json")));
-    // Other files do not make a directory foreign; a file is not a directory.
-    Files.createDirectories(dir.resolve("mine"));
+    // Other files and committed outputs (a marker within three levels) do not make a directory
+    // foreign; a file is not a directory.
+    Files.createDirectories(dir.resolve("mine/align/caid/iteration-1"));
+    Files.writeString(dir.resolve("mine/align/caid/iteration-1/_SUCCESS.json"), "{}");
+    Files.createDirectories(dir.resolve("mine/_temporary"));
     Files.writeString(dir.resolve("mine/data.jsonl"), "{}");
     open(dir.resolve("mine")).ensureManifest(cfg, Versions.all());
     assertTrue(Files.exists(dir.resolve("mine/manifest.json")));
