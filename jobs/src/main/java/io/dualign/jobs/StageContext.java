@@ -1,5 +1,7 @@
 package io.dualign.jobs;
 
+import io.dualign.config.ConfigLoader;
+import io.dualign.config.ConfigLocations;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Versions;
@@ -26,7 +28,12 @@ public final class StageContext implements AutoCloseable {
   /** Whether {@link #close()} stops the session (false for a {@link #derive}d context). */
   private final boolean ownsSpark;
 
+  /**
+   * @throws io.dualign.config.ConfigError when a location in the configuration or the run
+   *     directory is not usable ({@link ConfigLocations}), before anything starts
+   */
   StageContext(DualignConfig config, String runDirLocation, String appName) {
+    ConfigLocations.check(config, ConfigLoader.fromClasspath().declarations(), runDirLocation);
     this.config = config;
     this.runDirLocation = runDirLocation;
     this.appName = appName;
@@ -79,11 +86,31 @@ public final class StageContext implements AutoCloseable {
         int s = Math.min(10, config.runtime().progressIntervalSeconds());
         b.config("spark.executor.heartbeatInterval", s + "s");
       }
-      spark = b.getOrCreate();
+      try {
+        spark = b.getOrCreate();
+      } catch (RuntimeException e) {
+        throw startFailure(master, e);
+      }
       LOG.info("Spark {} on {} (default parallelism {})", spark.version(),
           spark.sparkContext().master(), spark.sparkContext().defaultParallelism());
     }
     return spark;
+  }
+
+  /**
+   * Explains a Spark start that a standalone master refused: Spark itself only says the master
+   * is unresponsive, which is also what a wrong {@code spark.authenticate.secret} looks like.
+   */
+  static RuntimeException startFailure(String master, RuntimeException e) {
+    if (!master.startsWith("spark://")) {
+      return e;
+    }
+    boolean auth = new org.apache.spark.SparkConf().getBoolean("spark.authenticate", false);
+    return new IllegalStateException("Spark could not start on " + master + ": the master did "
+        + "not accept the application (" + e.getMessage() + "). Check the master URL"
+        + (auth ? " and that spark.authenticate.secret is the secret the master and workers use "
+            + "(with spark.authenticate=true a wrong secret looks like an unresponsive master)"
+            : "; if the cluster uses spark.authenticate, give this application its secret"), e);
   }
 
   /** The run directory, with its manifest written (first run) or checked (resume). */

@@ -58,6 +58,29 @@ class DualignCliTest {
   }
 
   @Test
+  void aBadLocationInTheConfigIsExit2BeforeAnythingRuns(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    Path missing = tmp.resolve("prompts.jsonl");
+    Run r = dualign("pipeline", "--profile", "tiny", "--run-dir", run.toString(), "--set",
+        "evaluate.extraPrompts=" + missing);
+    assertEquals(2, r.code(), r.err());
+    assertEquals("dualign: evaluate.extraPrompts = " + missing + " is not allowed: no such local "
+        + "file or directory: " + missing, r.err().strip());
+    assertTrue(!Files.exists(run), "nothing was created");
+    Run http = dualign("prepare", "--profile", "tiny", "--run-dir", run.toString(), "--input",
+        "https://example.org/pku.jsonl");
+    assertEquals(2, http.code(), http.err());
+    assertTrue(http.err().startsWith("dualign: data.input = https://example.org/pku.jsonl is not "
+        + "allowed: scheme 'https' is not supported"), http.err());
+    Files.createDirectories(tmp.resolve("home/report"));
+    Run foreign = dualign("pipeline", "--profile", "tiny", "--run-dir",
+        tmp.resolve("home").toString());
+    assertEquals(2, foreign.code(), foreign.err());
+    assertTrue(foreign.err().contains("it holds [report] that are not dualign outputs and no manifest.json"), foreign.err());
+    assertTrue(Files.isDirectory(tmp.resolve("home/report")), "left alone");
+  }
+
+  @Test
   void noStageOrAnUnknownStageIsAUsageError() {
     Run none = dualign();
     assertEquals(2, none.code());

@@ -101,6 +101,8 @@ class PrepareCommandTest {
     Result r = run("prepare", "--input", tmp.resolve("nope/*.jsonl").toString(), "--run-dir",
         tmp.resolve("run-missing").toString(), "--profile", "tiny", "--master", "local[2]");
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("does not exist or matches no file"), r.err());
+    assertTrue(r.err().contains("data.input = " + tmp.resolve("nope/*.jsonl")
+        + " is not allowed: '" + tmp.resolve("nope/*.jsonl") + "' matches no local file"),
+        r.err());
   }
 }

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * so it is for failsafe {@code *IT} tests.
  */
 public final class StandaloneCluster implements AutoCloseable {
-  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(180);
 
   private final Path home;
   private final List<String> sparkClasspath;
@@ -40,6 +40,8 @@ public final class StandaloneCluster implements AutoCloseable {
   private final int masterPort;
   private final int masterUiPort;
   private final int workers;
+  /** Spark properties of the Master and the Workers (the shared secret when secured), or null. */
+  private Path daemonProperties;
 
   private StandaloneCluster(Path home, List<String> sparkClasspath, List<String> jvmFlags,
       int workers) throws IOException {
@@ -56,9 +58,28 @@ public final class StandaloneCluster implements AutoCloseable {
    * each with addresses "0", "1", ...) and waits until every Worker is registered.
    */
   public static StandaloneCluster start(int workers, String workerMemory) throws Exception {
+    return start(workers, workerMemory, null);
+  }
+
+  /**
+   * As {@link #start(int, String)}, with Spark authentication and AES-encrypted RPC on the
+   * Master, the Workers and the executors they launch, all sharing {@code secret} (given to
+   * each daemon in a properties file of mode 0600, as the standalone template says). Submit to it
+   * with {@link #securityProperties} holding the application's secret.
+   */
+  public static StandaloneCluster startSecured(int workers, String workerMemory, String secret)
+      throws Exception {
+    return start(workers, workerMemory, secret);
+  }
+
+  private static StandaloneCluster start(int workers, String workerMemory, String secret)
+      throws Exception {
     Path home = Files.createTempDirectory(Paths.get(targetDir()), "spark-home-");
     StandaloneCluster c = new StandaloneCluster(home, readSparkClasspath(), jvmFlags(), workers);
     try {
+      if (secret != null) {
+        c.daemonProperties = securityProperties(home.resolve("daemon-auth.properties"), secret);
+      }
       c.linkJars();
       c.startMaster();
       for (int i = 0; i < workers; i++) {
@@ -70,6 +91,20 @@ public final class StandaloneCluster implements AutoCloseable {
       throw e;
     }
     return c;
+  }
+
+  /**
+   * Writes a properties file (mode 0600) turning on {@code spark.authenticate} with
+   * {@code secret} and AES-based RPC encryption ({@code spark.network.crypto.enabled}); for the
+   * daemons and for {@code spark-submit --properties-file}.
+   */
+  public static Path securityProperties(Path file, String secret) throws IOException {
+    Files.writeString(file, "spark.authenticate true\n"
+        + "spark.authenticate.secret " + secret + "\n"
+        + "spark.network.crypto.enabled true\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rw-------"));
+    return file;
   }
 
   public String masterUrl() {
@@ -91,6 +126,15 @@ public final class StandaloneCluster implements AutoCloseable {
    */
   public Submission submit(Path fatJar, Map<String, String> sparkConf, Duration timeout,
       String... args) throws Exception {
+    return submit(fatJar, null, sparkConf, timeout, args);
+  }
+
+  /**
+   * As {@link #submit(Path, Map, Duration, String...)}, with {@code spark-submit
+   * --properties-file propertiesFile} (e.g. {@link #securityProperties}) when not null.
+   */
+  public Submission submit(Path fatJar, Path propertiesFile, Map<String, String> sparkConf,
+      Duration timeout, String... args) throws Exception {
     List<String> cmd = java();
     cmd.add("-Dlog4j2.configurationFile=" + confDir().resolve("log4j2.properties"));
     cmd.addAll(List.of("-cp", String.join(File.pathSeparator, sparkClasspath),
@@ -108,6 +152,9 @@ public final class StandaloneCluster implements AutoCloseable {
         "--conf", "spark.ui.enabled=false"));
     for (Map.Entry<String, String> e : sparkConf.entrySet()) {
       cmd.addAll(List.of("--conf", e.getKey() + "=" + e.getValue()));
+    }
+    if (propertiesFile != null) {
+      cmd.addAll(List.of("--properties-file", propertiesFile.toString()));
     }
     cmd.add(fatJar.toString());
     cmd.addAll(Arrays.asList(args));
@@ -136,6 +183,9 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.addAll(List.of("-cp", String.join(File.pathSeparator, sparkClasspath),
         "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
         "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUiPort)));
+    if (daemonProperties != null) {
+      cmd.addAll(List.of("--properties-file", daemonProperties.toString()));
+    }
     start(cmd, home.resolve("master.out"), home.resolve("master.err"));
   }
 
@@ -146,7 +196,12 @@ public final class StandaloneCluster implements AutoCloseable {
     script.toFile().setExecutable(true);
     Path props = home.resolve("worker-" + index + ".conf");
     Files.writeString(props, "spark.worker.resource.gpu.amount 1\n"
-        + "spark.worker.resource.gpu.discoveryScript " + script + "\n");
+        + "spark.worker.resource.gpu.discoveryScript " + script + "\n"
+        + (daemonProperties == null ? "" : Files.readString(daemonProperties)));
+    if (daemonProperties != null) {
+      Files.setPosixFilePermissions(props, java.nio.file.attribute.PosixFilePermissions
+          .fromString("rw-------"));
+    }
     List<String> cmd = java();
     cmd.addAll(List.of("-cp", String.join(File.pathSeparator, sparkClasspath),
         "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",

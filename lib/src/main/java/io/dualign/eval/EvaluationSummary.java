@@ -109,6 +109,10 @@ public final class EvaluationSummary {
           rw == null ? 0 : ((Number) rw).doubleValue(), uw));
     }
 
+    // Rows come back in whatever order the join's tasks finished: sort each policy's prompts by
+    // id so the bootstrap (which resamples list positions) and every sum see the same order on
+    // any partitioning, rerun or cluster.
+    byPolicy.values().forEach(l -> l.sort(java.util.Comparator.comparing(PromptStats::promptId)));
     Map<String, PromptStats> reference = new HashMap<>();
     for (PromptStats p : byPolicy.getOrDefault(PolicyId.REFERENCE, List.of())) {
       reference.put(p.promptId(), p);

@@ -134,6 +134,7 @@ public final class RunDirectory {
       checkSameConfig(existing.get(), config);
       return existing.get();
     }
+    refuseForeignDirectory();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("run_id", UUID.randomUUID().toString());
     m.put("created", java.time.Instant.now().toString());
@@ -146,6 +147,53 @@ public final class RunDirectory {
     m.put("inputs", Map.of());
     writeAtomically(new Path(root, MANIFEST), Json.write(m));
     return m;
+  }
+
+  /**
+   * Refuses to start a run in an existing directory that has no manifest but holds, under a
+   * stage's name, something that is not a dualign output (a file, or a folder with no
+   * {@code _SUCCESS.json} within three levels): it would count as a partial output and be deleted.
+   *
+   * @throws ConfigError naming the directory and the folders in the way
+   */
+  private void refuseForeignDirectory() {
+    try {
+      if (!fs.exists(root)) {
+        return;
+      }
+      if (!fs.getFileStatus(root).isDirectory()) {
+        throw new ConfigError("--run-dir = " + root + " is not allowed: it is a file, expected a "
+            + "directory (new or a dualign run)");
+      }
+      TreeSet<String> clash = new TreeSet<>();
+      for (FileStatus c : fs.listStatus(root)) {
+        String name = c.getPath().getName();
+        if (java.util.Arrays.stream(Stage.values()).anyMatch(st -> st.cliName().equals(name))
+            && !(c.isDirectory() && holdsMarker(c.getPath(), 3))) {
+          clash.add(name);
+        }
+      }
+      if (!clash.isEmpty()) {
+        throw new ConfigError("--run-dir = " + root + " is not allowed: it holds " + clash
+            + " that are not dualign outputs and no " + MANIFEST + ", so it is not a dualign run "
+            + "directory and a run would replace them; use a new or empty directory");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list run directory " + root, e);
+    }
+  }
+
+  /** Whether {@code dir} or a folder up to {@code depth} levels below it holds a marker. */
+  private boolean holdsMarker(Path dir, int depth) throws IOException {
+    for (FileStatus c : fs.listStatus(dir)) {
+      if (c.isFile() && c.getPath().getName().equals(MARKER)) {
+        return true;
+      }
+      if (c.isDirectory() && depth > 1 && holdsMarker(c.getPath(), depth - 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records the sha256 of inputs a stage read, in the manifest's {@code inputs} map. */

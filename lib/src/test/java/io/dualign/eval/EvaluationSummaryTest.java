@@ -117,6 +117,32 @@ class EvaluationSummaryTest {
   }
 
   @Test
+  void theSummaryDoesNotDependOnRowOrderOrPartitioning() {
+    List<Row> rows = new ArrayList<>();
+    java.util.Random rnd = new java.util.Random(11);
+    for (String policy : List.of("reference", "caid-1")) {
+      String method = policy.equals("reference") ? "reference" : "caid";
+      int it = policy.equals("reference") ? 0 : 1;
+      for (int x = 0; x < 40; x++) {
+        for (int k = 0; k < 2; k++) {
+          rows.add(sample(policy, method, it, String.format("p%02d", x), x % 3 == 0 ? "Crime"
+              : null, k, rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), null));
+        }
+      }
+    }
+    List<Row> shuffled = new ArrayList<>(rows);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(5));
+    List<Row> a = EvaluationSummary.compute(spark.createDataFrame(rows,
+        EvaluationTables.samplesSchema(C)).repartition(1), C, 200, 9, "r");
+    List<Row> b = EvaluationSummary.compute(spark.createDataFrame(shuffled,
+        EvaluationTables.samplesSchema(C)).repartition(7), C, 200, 9, "r");
+    assertEquals(a.size(), b.size());
+    for (int r = 0; r < a.size(); r++) {
+      assertEquals(a.get(r), b.get(r), "summary row " + r);
+    }
+  }
+
+  @Test
   void withoutAReferenceThereAreNoDeltas() {
     List<Row> rows = List.of(sample("oneshot", "oneshot", 0, "p1", null, 0, 1.0, 1.0, null,
         null));

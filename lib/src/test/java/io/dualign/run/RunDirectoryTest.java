@@ -53,6 +53,35 @@ class RunDirectoryTest {
   }
 
   @Test
+  void aForeignDirectoryWhoseFoldersARunWouldReplaceIsRefused(@TempDir Path dir) throws Exception {
+    DualignConfig cfg = LOADER.load("tiny", null, List.of());
+    Files.createDirectories(dir.resolve("home/report"));
+    Files.writeString(dir.resolve("home/report/notes.txt"), "mine");
+    Files.createDirectories(dir.resolve("home/_temporary"));
+    Files.writeString(dir.resolve("home/data.jsonl"), "{}");
+    RunDirectory run = open(dir.resolve("home"));
+    ConfigError e = assertThrows(ConfigError.class, () -> run.ensureManifest(cfg, Versions.all()));
+    assertEquals("--run-dir = " + run.root() + " is not allowed: it holds [report] that are not "
+        + "dualign outputs and no manifest.json, so it is not a dualign run directory and a run "
+        + "would replace them; use a new or empty directory", e.getMessage());
+    assertTrue(Files.exists(dir.resolve("home/report/notes.txt")));
+    assertFalse(Files.exists(dir.resolve("home/manifest.json")));
+    // Other files and committed outputs (a marker within three levels) do not make a directory
+    // foreign; a file is not a directory.
+    Files.createDirectories(dir.resolve("mine/align/caid/iteration-1"));
+    Files.writeString(dir.resolve("mine/align/caid/iteration-1/_SUCCESS.json"), "{}");
+    Files.createDirectories(dir.resolve("mine/_temporary"));
+    Files.writeString(dir.resolve("mine/data.jsonl"), "{}");
+    open(dir.resolve("mine")).ensureManifest(cfg, Versions.all());
+    assertTrue(Files.exists(dir.resolve("mine/manifest.json")));
+    Files.writeString(dir.resolve("file"), "x");
+    RunDirectory file = open(dir.resolve("file"));
+    assertEquals("--run-dir = " + file.root() + " is not allowed: it is a file, expected a "
+        + "directory (new or a dualign run)", assertThrows(ConfigError.class,
+            () -> file.ensureManifest(cfg, Versions.all())).getMessage());
+  }
+
+  @Test
   void resumeWithAnotherConfigIsRefusedNamingTheKey(@TempDir Path dir) {
     RunDirectory run = open(dir);
     run.ensureManifest(LOADER.load("tiny", null, List.of("run.seed=7")), Versions.all());
