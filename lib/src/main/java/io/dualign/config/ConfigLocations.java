@@ -41,7 +41,10 @@ public final class ConfigLocations {
    */
   public static final Map<String, Form> KEYS = Map.of(
       "data.input", Form.LIST,
-      "evaluate.extraPrompts", Form.ONE);
+      "evaluate.extraPrompts", Form.ONE,
+      "model.policy", Form.ONE,
+      "model.reward", Form.ONE,
+      "model.cost", Form.ONE);
 
   /** Schemes that would fetch over the network at run time: refused (offline rule). */
   static final Set<String> DOWNLOAD_SCHEMES = Set.of("http", "https", "ftp", "sftp", "jar");

@@ -2,6 +2,7 @@ package io.dualign.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,17 @@ class ConfigLocationsTest {
     // Remote locations are checked by the stage that reads them, not here.
     check("hdfs://nn:8020/dualign/runs/r1", "data.input=hdfs://nn:8020/data/*.jsonl,"
         + "hdfs://nn:8020/more");
+  }
+
+  @Test
+  void providedModelLocationsAreCheckedLikeInputs() {
+    check(run(), "model.policy=" + tmp.resolve("data"), "model.cost=hdfs://nn:8020/models/cost");
+    String missing = tmp.resolve("models/reward").toString();
+    assertEquals("model.reward = " + missing + " is not allowed: no such local file or directory: "
+        + missing, error(run(), "model.reward=" + missing));
+    String download = error(run(), "model.policy=https://example.org/policy");
+    assertTrue(download.startsWith("model.policy = https://example.org/policy is not allowed: "),
+        download);
   }
 
   @Test
