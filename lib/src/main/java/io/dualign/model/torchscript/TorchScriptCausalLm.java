@@ -16,11 +16,10 @@ import java.util.List;
  * As a {@link io.dualign.model.CausalLm} it also serves the project's generation (without a KV
  * cache: the contract is a full forward pass), sequence log-probabilities and DPO training.
  */
-public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, AutoCloseable {
-  private final TorchScriptModule module;
-
+public final class TorchScriptCausalLm extends BundleBackedModel
+    implements io.dualign.model.CausalLm {
   private TorchScriptCausalLm(TorchScriptModule module) {
-    this.module = module;
+    super(module);
   }
 
   /** Opens, verifies and loads a causal-LM bundle; {@code trainable} loads it for training. */
@@ -29,51 +28,19 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
     return new TorchScriptCausalLm(TorchScriptModule.load(bundle, device, trainable));
   }
 
-  /** The checked bundle this model came from. */
-  public TorchScriptBundle bundle() {
-    return module.bundle();
-  }
-
-  /** The bundle's tokenizer (EOS/PAD ids included). */
-  public BundleTokenizer tokenizer() {
-    return module.tokenizer();
-  }
-
-  @Override
-  public NDManager manager() {
-    return module.model().getNDManager();
-  }
-
-  @Override
-  public List<ai.djl.nn.Parameter> trainableParameters() {
-    return module.trainableParameters();
-  }
-
   @Override
   public int vocabSize() {
     return bundle().manifest().vocabSize();
   }
 
-  @Override
-  public int contextLength() {
-    return bundle().manifest().maxLength();
-  }
-
   /** Logits {@code [B, T, V]} of {@code forward(ids, mask)}; with gradients when {@code training}. */
   @Override
   public NDArray logits(NDArray ids, NDArray attentionMask, boolean training) {
-    if (training && !module.trainable()) {
-      throw new IllegalStateException("TorchScript model " + bundle().modelPath()
-          + " was loaded for inference; load it with trainable=true to train");
+    if (training) {
+      requireTrainable();
     }
     NDArray logits = module.forward(ids, attentionMask, training);
-    long[] s = logits.getShape().getShape();
-    long[] in = ids.getShape().getShape();
-    if (s.length != 3 || s[0] != in[0] || s[1] != in[1] || s[2] != vocabSize()) {
-      throw new IllegalStateException("TorchScript causal LM " + bundle().modelPath()
-          + " returned shape " + logits.getShape() + ", expected (" + in[0] + ", " + in[1] + ", "
-          + vocabSize() + ")");
-    }
+    checkLogits(logits, ids.getShape().get(0), ids.getShape().get(1));
     return logits;
   }
 
@@ -82,7 +49,7 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
     TokenBatch in = module.conform(batch);
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDArray logits = module.predict(m, TorchScriptModule.inputs(m, in));
-      int v = checkLogits(logits, in);
+      int v = checkLogits(logits, in.size(), in.length());
       float[] flat = logits.toFloatArray();
       float[][][] out = new float[batch.size()][batch.length()][v];
       for (int b = 0; b < batch.size(); b++) {
@@ -104,7 +71,7 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDList inputs = TorchScriptModule.inputs(m, in);
       NDArray logits = module.predict(m, inputs);
-      checkLogits(logits, in);
+      checkLogits(logits, in.size(), in.length());
       NDArray tokenLogps = SequenceMath.nextTokenLogProbs(logits, inputs.get(0));
       NDArray targets = SequenceMath.targetMask(inputs.get(1), m.create(rb.padTargets(in.length())));
       return tokenLogps.mul(targets).sum(new int[] {1}).toFloatArray();
@@ -117,7 +84,7 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDList inputs = TorchScriptModule.inputs(m, in);
       NDArray logits = module.predict(m, inputs);
-      checkLogits(logits, in);
+      checkLogits(logits, in.size(), in.length());
       return new NextTokenLoss().evaluate(new NDList(inputs.get(0), inputs.get(1), inputs.get(1)),
           new NDList(logits)).getFloat();
     }
@@ -125,10 +92,7 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
 
   /** A trainer updating this model's parameters in place; the model must have been loaded trainable. */
   public TorchScriptTrainer newTrainer(TorchScriptTrainingOptions options) {
-    if (!module.trainable()) {
-      throw new IllegalStateException("TorchScript model " + bundle().modelPath()
-          + " was loaded for inference; load it with trainable=true to train");
-    }
+    requireTrainable();
     return new TorchScriptTrainer(module, options);
   }
 
@@ -176,18 +140,14 @@ public final class TorchScriptCausalLm implements io.dualign.model.CausalLm, Aut
     }
   }
 
-  private int checkLogits(NDArray logits, TokenBatch in) {
+  /** Checks the module returned logits {@code [rows, length, V]}; returns V. */
+  private int checkLogits(NDArray logits, long rows, long length) {
     long[] s = logits.getShape().getShape();
-    int v = bundle().manifest().vocabSize();
-    if (s.length != 3 || s[0] != in.size() || s[1] != in.length() || s[2] != v) {
+    int v = vocabSize();
+    if (s.length != 3 || s[0] != rows || s[1] != length || s[2] != v) {
       throw new IllegalStateException("TorchScript causal LM " + bundle().modelPath() + " returned shape "
-          + logits.getShape() + ", expected (" + in.size() + ", " + in.length() + ", " + v + ")");
+          + logits.getShape() + ", expected (" + rows + ", " + length + ", " + v + ")");
     }
     return v;
-  }
-
-  @Override
-  public void close() {
-    module.close();
   }
 }

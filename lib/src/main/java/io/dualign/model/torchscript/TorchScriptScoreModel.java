@@ -12,11 +12,10 @@ import java.util.List;
  * ({@code forward(input_ids, attention_mask) -> end scores [B]}, the score at each row's last non-pad token) and
  * loaded on DJL with its tokenizer, for inference.
  */
-public final class TorchScriptScoreModel implements io.dualign.model.ScoreModel, AutoCloseable {
-  private final TorchScriptModule module;
-
+public final class TorchScriptScoreModel extends BundleBackedModel
+    implements io.dualign.model.ScoreModel {
   private TorchScriptScoreModel(TorchScriptModule module) {
-    this.module = module;
+    super(module);
   }
 
   /** Opens, verifies and loads a score bundle for inference. */
@@ -25,55 +24,18 @@ public final class TorchScriptScoreModel implements io.dualign.model.ScoreModel,
     return new TorchScriptScoreModel(TorchScriptModule.load(bundle, device, false));
   }
 
-  /** The checked bundle this model came from. */
-  public TorchScriptBundle bundle() {
-    return module.bundle();
-  }
-
-  /** The bundle's tokenizer. */
-  public BundleTokenizer tokenizer() {
-    return module.tokenizer();
-  }
-
-  @Override
-  public NDManager manager() {
-    return module.model().getNDManager();
-  }
-
-  @Override
-  public List<ai.djl.nn.Parameter> trainableParameters() {
-    return module.trainableParameters();
-  }
-
-  @Override
-  public int contextLength() {
-    return bundle().manifest().maxLength();
-  }
-
   /** End scores {@code [B]} (float32) of {@code forward(ids, mask)}. */
   @Override
   public NDArray endScores(NDArray ids, NDArray attentionMask, boolean training) {
-    NDArray scores = module.forward(ids, attentionMask, training);
-    long[] s = scores.getShape().getShape();
-    long b = ids.getShape().get(0);
-    if (s.length != 1 || s[0] != b) {
-      throw new IllegalStateException("TorchScript score model " + bundle().modelPath()
-          + " returned shape " + scores.getShape() + ", expected (" + b + ")");
-    }
-    return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+    return checkedScores(module.forward(ids, attentionMask, training), ids.getShape().get(0));
   }
 
   /** The end score of each row of a batch. */
   public float[] endScores(TokenBatch batch) {
     TokenBatch in = module.conform(batch);
     try (NDManager m = module.model().getNDManager().newSubManager()) {
-      NDArray scores = module.predict(m, TorchScriptModule.inputs(m, in));
-      long[] s = scores.getShape().getShape();
-      if (s.length != 1 || s[0] != in.size()) {
-        throw new IllegalStateException("TorchScript score model " + bundle().modelPath() + " returned shape "
-            + scores.getShape() + ", expected (" + in.size() + ")");
-      }
-      return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+      return checkedScores(module.predict(m, TorchScriptModule.inputs(m, in)), in.size())
+          .toFloatArray();
     }
   }
 
@@ -82,8 +44,13 @@ public final class TorchScriptScoreModel implements io.dualign.model.ScoreModel,
     return endScores(TokenBatch.rightPadded(sequences, tokenizer().padId(), 0));
   }
 
-  @Override
-  public void close() {
-    module.close();
+  /** The module's scores as float32 after checking they are {@code [rows]}. */
+  private NDArray checkedScores(NDArray scores, long rows) {
+    long[] s = scores.getShape().getShape();
+    if (s.length != 1 || s[0] != rows) {
+      throw new IllegalStateException("TorchScript score model " + bundle().modelPath()
+          + " returned shape " + scores.getShape() + ", expected (" + rows + ")");
+    }
+    return scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
   }
 }
