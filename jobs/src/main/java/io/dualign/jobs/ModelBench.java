@@ -60,7 +60,7 @@ final class ModelBench {
     r.put("matmul_step_gflops", stepMatmulGflops());
     ModelArchitecture arch = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL,
         ms.vocabSize(), Math.max(ms.contextLength(), PROMPT_TOKENS + newTokens), ms.dModel(),
-        ms.layers(), ms.heads(), ms.ffnHidden());
+        ms.layers(), ms.heads(), ms.ffnHidden(), ms.kvHeads());
     try (BuiltInTransformer lm = BuiltInTransformer.create(arch, 1, Device.cpu())) {
       r.put("params", lm.parameterCount());
       line("model %s, %,d parameters; %d-token prompts, %d new tokens (no EOS: every row runs to "
@@ -104,6 +104,32 @@ final class ModelBench {
               / (double) r.get("gen_b" + b + "_nocache_tps");
           r.put("kv_speedup_b" + b, speedup);
           line("KV cache speed-up at batch %d: %.1fx", b, speedup);
+        }
+      }
+      if (arch.kvHeads() < arch.heads()) {
+        // The same shape with multi-head attention (kvHeads = heads), for comparison: the KV cache
+        // a step reads grows by heads / kvHeads.
+        int b = java.util.Arrays.stream(batches).max().getAsInt();
+        ModelArchitecture mha = new ModelArchitecture(arch.head(), arch.vocabSize(),
+            arch.contextLength(), arch.dModel(), arch.layers(), arch.heads(), arch.ffnHidden());
+        try (BuiltInTransformer m = BuiltInTransformer.create(mha, 1, Device.cpu())) {
+          long[] seeds = new long[b];
+          for (int i = 0; i < b; i++) {
+            seeds[i] = i;
+          }
+          List<long[]> pr = prompts(b, rnd);
+          Generator mg = new Generator(m, -1, 1, null);
+          mg.generate(prompts(2, rnd), new long[] {1, 2}, new SamplingParams(1, 0.9, 0, 8,
+              List.of()), true); // warm-up
+          long t0 = System.nanoTime();
+          mg.generate(pr, seeds, p, true);
+          double s = (System.nanoTime() - t0) / 1e9;
+          double gflops = 2 * generationMacsPerRow(mha, newTokens) * b / s / 1e9;
+          r.put("gen_b" + b + "_mha_tps", (double) b * newTokens / s);
+          r.put("gen_b" + b + "_mha_fraction", gflops / ceiling);
+          line("generate batch %3d KV cache %8.1f tokens/s  %6.2f s  %.2f GFLOP/s = %.0f%% of the "
+              + "ceiling with multi-head attention (kvHeads = heads = %d), for comparison", b,
+              b * newTokens / s, s, gflops, 100 * gflops / ceiling, arch.heads());
         }
       }
       // Training: next-token steps on random sequences of the configured batch size.

@@ -552,7 +552,7 @@ final class RolloutBench {
       ModelArchitecture.Head head = i == 0 ? ModelArchitecture.Head.LANGUAGE_MODEL
           : ModelArchitecture.Head.SCORE;
       ModelArchitecture arch = new ModelArchitecture(head, ms.vocabSize(), ms.contextLength(),
-          ms.dModel(), ms.layers(), ms.heads(), ms.ffnHidden());
+          ms.dModel(), ms.layers(), ms.heads(), ms.ffnHidden(), ms.kvHeads());
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir.resolve("m" + i).toString());
       try (BuiltInTransformer m = BuiltInTransformer.create(arch, 17 + i, Device.cpu())) {
         Checkpoint.save(m, tok, fs, p, Map.of());

@@ -9,11 +9,15 @@ import java.io.Serializable;
  * given instead of trained ({@code policy}, {@code reward}, {@code cost}: "" = trained by the run).
  */
 public record ModelSettings(int vocabSize, int contextLength, int dModel, int layers, int heads,
-    int ffnHidden, String chatTemplate, int maxPromptTokens, int maxResponseTokens, String policy,
+    int kvHeads, int ffnHidden, String chatTemplate, int maxPromptTokens, int maxResponseTokens, String policy,
     String reward, String cost) implements Serializable {
   public ModelSettings {
     if (dModel % heads != 0) {
       throw new ConfigError("model.dModel " + dModel + " must be a multiple of model.heads " + heads);
+    }
+    if (heads % kvHeads != 0) {
+      throw new ConfigError("model.heads " + heads + " must be a multiple of model.kvHeads "
+          + kvHeads);
     }
     if (!chatTemplate.contains("{prompt}")) {
       throw new ConfigError("model.chatTemplate must contain {prompt}, was '" + chatTemplate + "'");
@@ -27,7 +31,7 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
   static ModelSettings from(Config c) {
     return new ModelSettings(c.getInt("model.vocabSize"), c.getInt("model.contextLength"),
         c.getInt("model.dModel"), c.getInt("model.layers"), c.getInt("model.heads"),
-        c.getInt("model.ffnHidden"), c.getString("model.chatTemplate"),
+        c.getInt("model.kvHeads"), c.getInt("model.ffnHidden"), c.getString("model.chatTemplate"),
         c.getInt("model.maxPromptTokens"), c.getInt("model.maxResponseTokens"),
         c.getString("model.policy"), c.getString("model.reward"), c.getString("model.cost"));
   }

@@ -5,12 +5,15 @@ import java.util.Map;
 
 /**
  * A {@code ModelArchitecture} is the shape of a built-in decoder-only transformer: vocabulary,
- * context length, width, depth, heads and feed-forward width, plus the head on top (a language
- * model head or a scalar score head). Two checkpoints are interchangeable exactly when their
- * architectures are equal.
+ * context length, width, depth, query heads, key/value heads and feed-forward width, plus the head
+ * on top (a language model head or a scalar score head). {@code kvHeads} below {@code heads} is
+ * grouped-query attention: each key/value head serves {@code heads / kvHeads} query heads (1 =
+ * multi-query attention), which shrinks the KV cache a generation step reads by that factor;
+ * {@code kvHeads == heads} is standard multi-head attention. Two checkpoints are interchangeable
+ * exactly when their architectures are equal.
  */
 public record ModelArchitecture(Head head, int vocabSize, int contextLength, int dModel,
-    int layers, int heads, int ffnHidden) {
+    int layers, int heads, int ffnHidden, int kvHeads) {
 
   /** What sits on the backbone's last hidden states. */
   public enum Head {
@@ -27,9 +30,20 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
     check(layers >= 1, "layers", layers);
     check(heads >= 1, "heads", heads);
     check(ffnHidden >= 1, "ffnHidden", ffnHidden);
+    check(kvHeads >= 1, "kvHeads", kvHeads);
     if (dModel % heads != 0) {
       throw new IllegalArgumentException("dModel " + dModel + " is not a multiple of heads " + heads);
     }
+    if (heads % kvHeads != 0) {
+      throw new IllegalArgumentException("heads " + heads + " is not a multiple of kvHeads "
+          + kvHeads);
+    }
+  }
+
+  /** Standard multi-head attention: as many key/value heads as query heads. */
+  public ModelArchitecture(Head head, int vocabSize, int contextLength, int dModel, int layers,
+      int heads, int ffnHidden) {
+    this(head, vocabSize, contextLength, dModel, layers, heads, ffnHidden, heads);
   }
 
   private static void check(boolean ok, String name, int value) {
@@ -40,19 +54,25 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
 
   /** The same backbone with another head. */
   public ModelArchitecture withHead(Head h) {
-    return new ModelArchitecture(h, vocabSize, contextLength, dModel, layers, heads, ffnHidden);
+    return new ModelArchitecture(h, vocabSize, contextLength, dModel, layers, heads, ffnHidden,
+        kvHeads);
   }
 
   public int headDim() {
     return dModel / heads;
   }
 
+  /** Width of the keys (and of the values) of one token in one layer: kvHeads x headDim. */
+  public int kvWidth() {
+    return kvHeads * headDim();
+  }
+
   /**
-   * Multiply-adds per token of one forward pass through the layers' weight matrices (QKV,
-   * output projection, the two feed-forward ones); 2 FLOPs each.
+   * Multiply-adds per token of one forward pass through the layers' weight matrices (queries,
+   * keys and values, output projection, the two feed-forward ones); 2 FLOPs each.
    */
   public long backboneMacsPerToken() {
-    return layers * (4L * dModel * dModel + 2L * dModel * ffnHidden);
+    return layers * ((long) dModel * (2L * dModel + 2L * kvWidth()) + 2L * dModel * ffnHidden);
   }
 
   /** Multiply-adds of the head for one position (vocabulary logits or one score). */
@@ -77,14 +97,20 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
     m.put("layers", layers);
     m.put("heads", heads);
     m.put("ffnHidden", ffnHidden);
+    m.put("kvHeads", kvHeads);
     return m;
   }
 
+  /**
+   * The architecture of a {@link #toMap()}; a map without {@code kvHeads} (written before
+   * grouped-query attention existed) is multi-head attention.
+   */
   public static ModelArchitecture fromMap(Map<String, Object> m) {
     try {
+      int heads = num(m, "heads");
       return new ModelArchitecture(Head.valueOf((String) m.get("head")), num(m, "vocabSize"),
-          num(m, "contextLength"), num(m, "dModel"), num(m, "layers"), num(m, "heads"),
-          num(m, "ffnHidden"));
+          num(m, "contextLength"), num(m, "dModel"), num(m, "layers"), heads,
+          num(m, "ffnHidden"), m.containsKey("kvHeads") ? num(m, "kvHeads") : heads);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a model architecture: " + m + " (" + e.getMessage()
           + ")", e);
@@ -102,6 +128,7 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
   /** A one-line description for messages. */
   public String describe() {
     return head + "(vocab=" + vocabSize + ", context=" + contextLength + ", d=" + dModel
-        + ", layers=" + layers + ", heads=" + heads + ", ffn=" + ffnHidden + ")";
+        + ", layers=" + layers + ", heads=" + heads + ", kvHeads=" + kvHeads + ", ffn=" + ffnHidden
+        + ")";
   }
 }

@@ -13,13 +13,16 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * A {@code TransformerLayer} is one pre-norm decoder layer: causal multi-head self-attention and
- * a GELU feed-forward network, each added to the residual stream. Inputs are
- * {@code [batch, time, dModel]}.
+ * A {@code TransformerLayer} is one pre-norm decoder layer: causal self-attention and a GELU
+ * feed-forward network, each added to the residual stream. Inputs are {@code [batch, time,
+ * dModel]}. Attention has {@code heads} query heads and {@code kvHeads} key/value heads
+ * (grouped-query attention; equal counts are multi-head attention): the query heads of a group
+ * are stacked as extra query rows, so each group is one matrix product against its keys.
  */
 final class TransformerLayer extends AbstractBlock {
   private final int dModel;
   private final int heads;
+  private final int kvHeads;
   private final int ffnHidden;
   private final LayerNorm norm1;
   private final Linear qkv;
@@ -28,13 +31,15 @@ final class TransformerLayer extends AbstractBlock {
   private final Linear fc1;
   private final Linear fc2;
 
-  TransformerLayer(int dModel, int heads, int ffnHidden) {
+  TransformerLayer(int dModel, int heads, int kvHeads, int ffnHidden) {
     super((byte) 1);
     this.dModel = dModel;
     this.heads = heads;
+    this.kvHeads = kvHeads;
     this.ffnHidden = ffnHidden;
     norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
-    qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * dModel).build());
+    qkv = addChildBlock("qkv",
+        Linear.builder().setUnits(dModel + 2L * kvHeads * (dModel / heads)).build());
     proj = addChildBlock("proj", Linear.builder().setUnits(dModel).build());
     norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
     fc1 = addChildBlock("fc1", Linear.builder().setUnits(ffnHidden).build());
@@ -50,18 +55,25 @@ final class TransformerLayer extends AbstractBlock {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int hd = dModel / heads;
+    int group = heads / kvHeads;
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
-    NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow().split(3, 2);
-    NDArray q = parts.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray k = parts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray v = parts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow()
+        .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 2);
+    // Queries [b, kvHeads, group * t, hd]: the group's heads stacked as rows.
+    NDArray q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 3, 1, 4)
+        .reshape(b, kvHeads, group * t, hd);
+    NDArray k = parts.get(1).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    NDArray v = parts.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cache != null) {
       NDArray[] kv = cache.append(layer, k, v);
       k = kv[0];
       v = kv[1];
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd)).addi(bias);
-    NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
+    long keys = k.getShape().get(2);
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd))
+        .reshape(b, kvHeads, group, t, keys).addi(bias.reshape(b, 1, 1, t, keys));
+    NDArray att = scores.softmax(-1).reshape(b, kvHeads, group * t, keys).matMul(v)
+        .reshape(b, kvHeads, group, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, dModel);
     NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
     NDArray f = Activation.gelu(fc1.forward(ps, new NDList(h2), training).singletonOrThrow());

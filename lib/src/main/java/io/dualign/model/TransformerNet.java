@@ -44,7 +44,7 @@ public final class TransformerNet extends AbstractBlock {
         .build());
     for (int i = 0; i < arch.layers(); i++) {
       layers.add(addChildBlock("layer" + i,
-          new TransformerLayer(arch.dModel(), arch.heads(), arch.ffnHidden())));
+          new TransformerLayer(arch.dModel(), arch.heads(), arch.kvHeads(), arch.ffnHidden())));
     }
     finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(2).build());
     head = addChildBlock(arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL ? "lmHead" : "scoreHead",

@@ -39,7 +39,7 @@ public final class StageTraining {
   /** The built-in architecture the model settings describe. */
   public static ModelArchitecture architecture(ModelSettings ms, ModelArchitecture.Head head) {
     return new ModelArchitecture(head, ms.vocabSize(), ms.contextLength(), ms.dModel(),
-        ms.layers(), ms.heads(), ms.ffnHidden());
+        ms.layers(), ms.heads(), ms.ffnHidden(), ms.kvHeads());
   }
 
   private static List<PairRow> split(List<PairRow> rows, boolean train, long maxTrain) {

@@ -90,6 +90,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void keyValueHeadsMustDivideTheHeads() {
+    assertEquals(1, loader.load("default", null, List.of()).model().kvHeads());
+    assertEquals(2, loader.load("default", null, List.of("model.kvHeads=2")).model().kvHeads());
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("model.kvHeads=3")));
+    assertEquals("model.heads 4 must be a multiple of model.kvHeads 3", e.getMessage());
+  }
+
+  @Test
   void wrongTypeIsRejected() {
     ConfigError e = assertThrows(ConfigError.class,
         () -> loader.load("default", null, List.of("run.seed=abc")));

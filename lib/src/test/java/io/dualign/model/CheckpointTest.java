@@ -78,6 +78,12 @@ class CheckpointTest {
         () -> Checkpoint.load(fs, dir, arch(ModelArchitecture.Head.SCORE), Device.cpu()));
     assertTrue(h.getMessage().contains("LANGUAGE_MODEL(") && h.getMessage().contains("SCORE("),
         h.getMessage());
+    ModelArchitecture multiQuery = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL, 260,
+        32, 32, 2, 4, 64, 1);
+    IllegalArgumentException kv = assertThrows(IllegalArgumentException.class,
+        () -> Checkpoint.load(fs, dir, multiQuery, Device.cpu()));
+    assertTrue(kv.getMessage().contains("kvHeads=4") && kv.getMessage().contains("kvHeads=1"),
+        kv.getMessage());
   }
 
   @Test

@@ -75,6 +75,12 @@ class HeadPositionsTest {
     // Per layer: QKV 192x576, projection 192x192, feed-forward 192x768 and 768x192.
     assertEquals(4L * (192 * 576 + 192 * 192 + 2 * 192 * 768), a.backboneMacsPerToken());
     assertEquals(192L * 4096, a.headMacsPerToken());
+    // Multi-query attention (one key/value head): keys and values are 48 wide, not 192.
+    ModelArchitecture mqa = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL, 4096, 256,
+        192, 4, 4, 768, 1);
+    assertEquals(4L * (192 * (192 + 48 + 48) + 192 * 192 + 2 * 192 * 768),
+        mqa.backboneMacsPerToken());
+    assertEquals(a.attentionMacs(3, 10), mqa.attentionMacs(3, 10));
     assertEquals(192L, a.withHead(ModelArchitecture.Head.SCORE).headMacsPerToken());
     // q·kᵀ and the weighted sum of values: queries x keys x headDim x heads, per layer, twice.
     assertEquals(2L * 4 * 3 * 10 * 48 * 4, a.attentionMacs(3, 10));

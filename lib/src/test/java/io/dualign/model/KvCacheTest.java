@@ -9,12 +9,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class KvCacheTest {
-  @Test
-  void cachedLogitsMatchFullRecomputationWithLeftPadding() {
-    try (BuiltInTransformer lm = TinyModels.newLm(1); NDManager m = lm.manager().newSubManager()) {
+  /** Multi-head (4 key/value heads), grouped-query (2) and multi-query (1) attention. */
+  @ParameterizedTest
+  @ValueSource(ints = {4, 2, 1})
+  void cachedLogitsMatchFullRecomputationWithLeftPadding(int kvHeads) {
+    try (BuiltInTransformer lm = BuiltInTransformer.create(TinyModels.lm(kvHeads), 1,
+        ai.djl.Device.cpu()); NDManager m = lm.manager().newSubManager()) {
       int b = 3;
       int t = 14;
       int prefill = 6;
@@ -56,9 +60,11 @@ class KvCacheTest {
     }
   }
 
-  @Test
-  void cachedGenerationGivesTheSameTokensAsRecomputation() {
-    try (BuiltInTransformer lm = TinyModels.newLm(2)) {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 1})
+  void cachedGenerationGivesTheSameTokensAsRecomputation(int kvHeads) {
+    try (BuiltInTransformer lm = BuiltInTransformer.create(TinyModels.lm(kvHeads), 2,
+        ai.djl.Device.cpu())) {
       Generator g = new Generator(lm, 0, 1, null);
       List<long[]> prompts = List.of(new long[] {5, 6, 7, 8, 9}, new long[] {10, 11},
           new long[] {12, 13, 14});

@@ -7,7 +7,13 @@ final class TinyModels {
   private TinyModels() {}
 
   static ModelArchitecture lm() {
-    return new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL, 64, 48, 32, 2, 4, 64);
+    return lm(4);
+  }
+
+  /** The tiny policy with {@code kvHeads} key/value heads for its 4 query heads. */
+  static ModelArchitecture lm(int kvHeads) {
+    return new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL, 64, 48, 32, 2, 4, 64,
+        kvHeads);
   }
 
   static BuiltInTransformer newLm(long seed) {
