@@ -17,7 +17,8 @@ import ai.djl.util.PairList;
  * feed-forward network, each added to the residual stream. Inputs are {@code [batch, time,
  * dModel]}. Attention has {@code heads} query heads and {@code kvHeads} key/value heads
  * (grouped-query attention; equal counts are multi-head attention): the query heads of a group
- * are stacked as extra query rows, so each group is one matrix product against its keys.
+ * are stacked as extra query rows (token-major), so each group is one matrix product against its
+ * keys.
  */
 final class TransformerLayer extends AbstractBlock {
   private final int dModel;
@@ -59,9 +60,10 @@ final class TransformerLayer extends AbstractBlock {
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
     NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow()
         .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 2);
-    // Queries [b, kvHeads, group * t, hd]: the group's heads stacked as rows.
-    NDArray q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 3, 1, 4)
-        .reshape(b, kvHeads, group * t, hd);
+    // Queries [b, kvHeads, t * group, hd]: row i * group + j is token i's query head j of the
+    // group (a view, no copy, when kvHeads = 1).
+    NDArray q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 1, 3, 4)
+        .reshape(b, kvHeads, t * group, hd);
     NDArray k = parts.get(1).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     NDArray v = parts.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cache != null) {
@@ -71,9 +73,9 @@ final class TransformerLayer extends AbstractBlock {
     }
     long keys = k.getShape().get(2);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd))
-        .reshape(b, kvHeads, group, t, keys).addi(bias.reshape(b, 1, 1, t, keys));
-    NDArray att = scores.softmax(-1).reshape(b, kvHeads, group * t, keys).matMul(v)
-        .reshape(b, kvHeads, group, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, dModel);
+        .reshape(b, kvHeads, t, group, keys).addi(bias.reshape(b, 1, t, 1, keys));
+    NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
+        .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b, t, dModel);
     NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
     NDArray f = Activation.gelu(fc1.forward(ps, new NDList(h2), training).singletonOrThrow());
