@@ -23,8 +23,8 @@ public final class Sampler {
    * per power of two, ordered like the probabilities.
    */
   private static final int MIN_SHIFT = 18;
-  /** Buckets of the floats with the sign bit clear (+infinity and NaN are rejected after counting). */
-  private static final int BUCKETS = (0x7FFFFFFF >>> MIN_SHIFT) + 1;
+  /** Buckets of all 32-bit patterns (those of no probability only flag a row to reject). */
+  private static final int BUCKETS = 1 << (32 - MIN_SHIFT);
   /** About this many ids of a row are sampled to decide whether to count only the likely ones. */
   private static final int SAMPLE = 64;
   /** Without top-k, rows where about this many ids or fewer can be in the nucleus use a single bucket. */
@@ -125,8 +125,6 @@ public final class Sampler {
     /** The least and the most probable bucket counted. */
     int lo;
     int hi;
-    /** Only ids of probability bits {@code >= least} are counted. */
-    int least;
     /** The row's probability mass. */
     double total;
     /** Set by {@link #walk}: the mass and count of the buckets walked before the one it returns. */
@@ -136,12 +134,10 @@ public final class Sampler {
     int sample(float[] probs, int offset, int vocab, SamplingParams p, SplittableRandom rng) {
       // About vocab / 4 buckets per power of two (at least one bucket per row for tiny vocabs).
       shift = Math.max(MIN_SHIFT, Math.min(30, Integer.numberOfLeadingZeros(vocab) - 1));
-      least = 0;
       lo = 0;
       hi = 0;
       try {
-        boolean summed = p.topK() == 0;
-        if (summed) {
+        if (p.topK() == 0) {
           total = sum(probs, offset, vocab);
           // The nucleus lies within the ids of probability >= (1 - topP) / vocab of the total:
           // the others hold less than 1 - topP together. When few ids reach that floor (by a
@@ -150,20 +146,13 @@ public final class Sampler {
           double floor = (1 - p.topP()) / vocab * total;
           float f = (float) floor;
           int floorBits = Float.floatToRawIntBits(f > floor ? Math.nextDown(f) : f);
-          int step = Math.max(1, vocab / SAMPLE);
-          int sampled = 0;
-          int reaching = 0;
-          for (int i = 0; i < vocab; i += step) {
-            sampled++;
-            reaching += Float.floatToRawIntBits(probs[offset + i]) >= floorBits ? 1 : 0;
+          if (vocab <= FEW || few(probs, offset, vocab, floorBits)) {
+            collect(probs, offset, vocab, floorBits);
+          } else {
+            count(probs, offset, vocab);
           }
-          if ((long) reaching * vocab <= (long) FEW * sampled) {
-            shift = 31;
-            least = floorBits;
-          }
-        }
-        count(probs, offset, vocab);
-        if (!summed) {
+        } else {
+          count(probs, offset, vocab);
           double sum = 0;
           for (int b = hi; b >= lo; b--) {
             sum += mass[b];
@@ -177,24 +166,41 @@ public final class Sampler {
       }
     }
 
-    /** The sum of a row's probabilities. */
+    /** Whether, by a sample of about {@link #SAMPLE} ids, {@link #FEW} or fewer reach a floor. */
+    private static boolean few(float[] probs, int offset, int vocab, int floorBits) {
+      int step = Math.max(1, vocab / SAMPLE);
+      int sampled = 0;
+      int reaching = 0;
+      for (int i = 0; i < vocab; i += step) {
+        sampled++;
+        reaching += Float.floatToRawIntBits(probs[offset + i]) >= floorBits ? 1 : 0;
+      }
+      return (long) reaching * vocab <= (long) FEW * sampled;
+    }
+
+    /**
+     * The sum of a row's probabilities; rejects a row with a probability that is not a finite
+     * number {@code >= +0}.
+     */
     private static double sum(float[] probs, int offset, int vocab) {
       double s = 0;
+      int signs = 0;
       for (int i = 0; i < vocab; i++) {
-        s += probs[offset + i];
+        float q = probs[offset + i];
+        s += q;
+        signs |= Float.floatToRawIntBits(q);
+      }
+      if (signs < 0 || !Double.isFinite(s)) { // a float sum is finite unless a term is not
+        check(probs, offset, vocab);
       }
       return s;
     }
 
-    /** Negative exactly when {@code bits} are not those of a finite number {@code >= +0}. */
-    private static int badBits(int bits) {
-      return bits | (bits + 0x00800000); // sign bit set, or exponent all ones
-    }
-
-    private static void reject(float[] probs, int offset, int vocab) {
+    /** Rejects a row with a probability that is not a finite number {@code >= +0}. */
+    private static void check(float[] probs, int offset, int vocab) {
       for (int i = 0; i < vocab; i++) {
         float q = probs[offset + i];
-        if (badBits(Float.floatToRawIntBits(q)) < 0) {
+        if (!(q >= 0 && q <= Float.MAX_VALUE) || Float.floatToRawIntBits(q) < 0) { // or -0
           throw new IllegalArgumentException("probability of id " + i + " (row offset " + offset
               + ") must be a finite number >= +0, was " + q);
         }
@@ -202,50 +208,49 @@ public final class Sampler {
     }
 
     /**
-     * Counts the ids of probability bits {@code >= least}, and sums their probability, per
-     * bucket; sets {@link #lo} and {@link #hi}. A single bucket (shift 31) has its keys
-     * collected right away. Rejects a probability that is not a finite number {@code >= +0}.
+     * Puts the keys of the ids of probability bits {@code >= least} in a single bucket (shift 31),
+     * in {@link #keys}, and counts them.
+     */
+    private void collect(float[] probs, int offset, int vocab, int least) {
+      shift = 31;
+      if (keys.length < vocab) {
+        keys = new long[vocab];
+      }
+      int n = 0;
+      double sum = 0;
+      for (int i = 0; i < vocab; i++) {
+        float q = probs[offset + i];
+        int bits = Float.floatToRawIntBits(q);
+        if (bits >= least) {
+          keys[n++] = key(bits, i);
+          sum += q;
+        }
+      }
+      count[0] = n;
+      mass[0] = sum;
+      next[0] = n;
+    }
+
+    /**
+     * Counts the ids and sums their probability per bucket; sets {@link #lo} and {@link #hi}.
+     * Rejects a row like {@link #sum}: a bit pattern past the largest finite float's bucket
+     * (negative, infinite, NaN) makes {@code hi} that large.
      */
     private void count(float[] probs, int offset, int vocab) {
-      int bad = 0;
-      if (shift == 31) {
-        if (keys.length < vocab) {
-          keys = new long[vocab];
-        }
-        int n = 0;
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-          float q = probs[offset + i];
-          int bits = Float.floatToRawIntBits(q);
-          bad |= badBits(bits);
-          if (bits >= least) { // never a negative float: least >= 0
-            keys[n++] = key(bits, i);
-            sum += q;
-          }
-        }
-        count[0] = n;
-        mass[0] = sum;
-        next[0] = n;
-      } else {
-        int min = Integer.MAX_VALUE;
-        int max = 0;
-        for (int i = 0; i < vocab; i++) {
-          float q = probs[offset + i];
-          int bits = Float.floatToRawIntBits(q);
-          bad |= badBits(bits);
-          if (bits >= least) {
-            int b = bits >>> shift;
-            count[b]++;
-            mass[b] += q;
-            min = Math.min(min, b);
-            max = Math.max(max, b);
-          }
-        }
-        lo = Math.min(min, max); // no bucket counted (an empty row): [0, 0]
-        hi = max;
+      int min = Integer.MAX_VALUE;
+      int max = 0;
+      for (int i = 0; i < vocab; i++) {
+        float q = probs[offset + i];
+        int b = Float.floatToRawIntBits(q) >>> shift;
+        count[b]++;
+        mass[b] += q;
+        min = Math.min(min, b);
+        max = Math.max(max, b);
       }
-      if (bad < 0) {
-        reject(probs, offset, vocab);
+      lo = Math.min(min, max); // no bucket counted (an empty row): [0, 0]
+      hi = max;
+      if (hi >= Float.floatToRawIntBits(Float.MAX_VALUE) >>> shift) {
+        check(probs, offset, vocab);
       }
     }
 
@@ -351,7 +356,7 @@ public final class Sampler {
       if (keys.length < at) {
         keys = new long[Math.max(at, 2 * keys.length)];
       }
-      int lastBits = Math.max(least, last << shift);
+      int lastBits = last << shift;
       for (int i = 0; i < vocab; i++) {
         int bits = Float.floatToRawIntBits(probs[offset + i]);
         if (bits >= lastBits) {
