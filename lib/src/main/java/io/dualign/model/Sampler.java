@@ -25,7 +25,10 @@ public final class Sampler {
   private static final int MIN_SHIFT = 18;
   /** Buckets of all 32-bit patterns (those of no probability only flag a row to reject). */
   private static final int BUCKETS = 1 << (32 - MIN_SHIFT);
-  /** About this many ids of a row are sampled to decide whether to count only the likely ones. */
+  /**
+   * About this many ids of a row are sampled to guess whether its nucleus is large (only in rows
+   * of at least 16 times as many ids) or small.
+   */
   private static final int SAMPLE = 64;
   /** Without top-k, rows where about this many ids or fewer can be in the nucleus use a single bucket. */
   private static final int FEW = 128;
@@ -137,8 +140,10 @@ public final class Sampler {
       lo = 0;
       hi = 0;
       try {
-        if (p.topK() == 0) {
+        boolean summed = false;
+        if (p.topK() == 0 && (vocab < 16 * SAMPLE || !broad(probs, offset, vocab, p.topP()))) {
           total = sum(probs, offset, vocab);
+          summed = true;
           // The nucleus lies within the ids of probability >= (1 - topP) / vocab of the total:
           // the others hold less than 1 - topP together. When few ids reach that floor (by a
           // sample of the row), only they are kept, in a single bucket: selection over so few
@@ -148,11 +153,11 @@ public final class Sampler {
           int floorBits = Float.floatToRawIntBits(f > floor ? Math.nextDown(f) : f);
           if (vocab <= FEW || few(probs, offset, vocab, floorBits)) {
             collect(probs, offset, vocab, floorBits);
-          } else {
-            count(probs, offset, vocab);
+            return draw(probs, offset, vocab, p, rng);
           }
-        } else {
-          count(probs, offset, vocab);
+        }
+        count(probs, offset, vocab);
+        if (!summed) {
           double sum = 0;
           for (int b = hi; b >= lo; b--) {
             sum += mass[b];
@@ -164,6 +169,26 @@ public final class Sampler {
         Arrays.fill(count, lo, hi + 1, 0);
         Arrays.fill(mass, lo, hi + 1, 0);
       }
+    }
+
+    /**
+     * Whether a row is broad: over 3/4 of a sample of about {@link #SAMPLE} ids reach
+     * (1 - topP) times the sample's mean probability. The nucleus of a broad row holds many ids.
+     */
+    private static boolean broad(float[] probs, int offset, int vocab, double topP) {
+      int step = Math.max(1, vocab / SAMPLE);
+      int sampled = 0;
+      double sum = 0;
+      for (int i = 0; i < vocab; i += step) {
+        sampled++;
+        sum += probs[offset + i];
+      }
+      double floor = (1 - topP) * sum / sampled;
+      int reaching = 0;
+      for (int i = 0; i < vocab; i += step) {
+        reaching += probs[offset + i] >= floor ? 1 : 0;
+      }
+      return reaching * 4 > sampled * 3;
     }
 
     /** Whether, by a sample of about {@link #SAMPLE} ids, {@link #FEW} or fewer reach a floor. */
