@@ -191,7 +191,10 @@ public final class Sampler {
       return reaching * 4 > sampled * 3;
     }
 
-    /** Whether, by a sample of about {@link #SAMPLE} ids, {@link #FEW} or fewer reach a floor. */
+    /**
+     * Whether, by a sample of about {@link #SAMPLE} ids, at most {@link #FEW} ids or 1/16 of the
+     * row reach a floor: selection over that many costs about as much as counting the row.
+     */
     private static boolean few(float[] probs, int offset, int vocab, int floorBits) {
       int step = Math.max(1, vocab / SAMPLE);
       int sampled = 0;
@@ -200,7 +203,7 @@ public final class Sampler {
         sampled++;
         reaching += Float.floatToRawIntBits(probs[offset + i]) >= floorBits ? 1 : 0;
       }
-      return (long) reaching * vocab <= (long) FEW * sampled;
+      return (long) reaching * vocab <= (long) Math.max(FEW, vocab / 16) * sampled;
     }
 
     /**
