@@ -8,19 +8,22 @@ import java.util.SplittableRandom;
  * SamplingParams}: greedy at temperature 0; otherwise from the softmax of logits / temperature,
  * cut to the top-k ids, then to the smallest prefix (in order of decreasing probability, ties by
  * smaller id) whose probability reaches top-p, renormalised. The draw walks that prefix in the
- * same order. Nothing is sorted: one pass counts the row's ids and sums their probability per
- * bucket of nearby probabilities (the leading bits of the float, so a bucket spans 1/32 of a power
- * of two), and walking the buckets from the most probable down finds the bucket holding the
- * top-k boundary, the one where the top-p mass is reached and the one the draw falls in. A second
- * pass groups the ids of the buckets that can matter by bucket (a counting sort); only inside the
- * boundary buckets are ids put in order, by selection (a quickselect that carries each side's
- * probability mass). A step costs O(vocab) per row, and the result is the one a walk over the
- * sorted row gives (up to the rounding of the mass sums).
+ * same order. Nothing is sorted. One pass counts the row's ids and sums their probability per
+ * bucket of nearby probabilities (the leading bits of the float: up to 32 buckets per power of
+ * two, fewer for small vocabularies); walking the buckets from the most probable down finds the
+ * bucket holding the top-k boundary, the one where the top-p mass is reached and the one the draw
+ * falls in. A second pass groups the ids of the buckets that can matter by bucket (a counting
+ * sort), and only inside those boundary buckets are ids put in order, by selection (a quickselect
+ * that carries each side's probability mass). Without top-k, a row whose nucleus is small (judged
+ * on a sample of the row) needs no buckets: the ids of probability at least (1 - top-p) / vocab of
+ * the row's sum, which hold the nucleus, are selected from directly. A step costs O(vocab) per
+ * row, and the result is the one a walk over the sorted row gives (up to the rounding of the mass
+ * sums). Each thread keeps its scratch space (about 256 KB, and 8 bytes per id) between rows.
  */
 public final class Sampler {
   /**
-   * A probability's bucket is its float bits shifted right by this many: 2^(23 - SHIFT) buckets
-   * per power of two, ordered like the probabilities.
+   * A probability's bucket is its float bits shifted right by at least this many: at most 2^(23 -
+   * MIN_SHIFT) buckets per power of two, ordered like the probabilities.
    */
   private static final int MIN_SHIFT = 18;
   /** Buckets of all 32-bit patterns (those of no probability only flag a row to reject). */
@@ -30,7 +33,7 @@ public final class Sampler {
    * of at least 16 times as many ids) or small.
    */
   private static final int SAMPLE = 64;
-  /** Without top-k, rows where about this many ids or fewer can be in the nucleus use a single bucket. */
+  /** Without top-k, a row where at most about this many ids can be in the nucleus is small. */
   private static final int FEW = 128;
   /** Windows of at most this many ids are sorted by insertion and walked. */
   private static final int SMALL = 24;
@@ -135,7 +138,7 @@ public final class Sampler {
     int aboveCount;
 
     int sample(float[] probs, int offset, int vocab, SamplingParams p, SplittableRandom rng) {
-      // About vocab / 4 buckets per power of two (at least one bucket per row for tiny vocabs).
+      // About vocab / 128 buckets per power of two, at most 32 (one spans several in small rows).
       shift = Math.max(MIN_SHIFT, Math.min(30, Integer.numberOfLeadingZeros(vocab) - 1));
       lo = 0;
       hi = 0;
@@ -147,7 +150,7 @@ public final class Sampler {
           // The nucleus lies within the ids of probability >= (1 - topP) / vocab of the total:
           // the others hold less than 1 - topP together. When few ids reach that floor (by a
           // sample of the row), only they are kept, in a single bucket: selection over so few
-          // needs no buckets.
+          // costs less than counting the row.
           double floor = (1 - p.topP()) / vocab * total;
           float f = (float) floor;
           int floorBits = Float.floatToRawIntBits(f > floor ? Math.nextDown(f) : f);
@@ -245,17 +248,13 @@ public final class Sampler {
         keys = new long[vocab];
       }
       int n = 0;
-      double sum = 0;
       for (int i = 0; i < vocab; i++) {
-        float q = probs[offset + i];
-        int bits = Float.floatToRawIntBits(q);
+        int bits = Float.floatToRawIntBits(probs[offset + i]);
         if (bits >= least) {
           keys[n++] = key(bits, i);
-          sum += q;
         }
       }
       count[0] = n;
-      mass[0] = sum;
       next[0] = n;
     }
 
@@ -371,7 +370,7 @@ public final class Sampler {
      */
     private void group(float[] probs, int offset, int vocab, int last, int n) {
       if (shift == 31) {
-        return; // collected by count
+        return; // collected by collect
       }
       if (n > vocab / 8) { // filtering would mispredict more than it saves
         last = lo;
@@ -400,8 +399,8 @@ public final class Sampler {
   }
 
   /**
-   * A sort key of an id, from the bits of its probability: ascending key order = descending probability, then ascending id. Keys
-   * are distinct (the id is in the low 32 bits).
+   * A sort key of an id, from the bits of its probability: ascending key order = descending
+   * probability, then ascending id. Keys are distinct (the id is in the low 32 bits).
    */
   private static long key(int probBits, int id) {
     long bits = probBits & 0xFFFFFFFFL; // probabilities are >= 0: bits ordered
