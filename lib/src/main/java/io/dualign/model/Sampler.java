@@ -14,11 +14,12 @@ import java.util.SplittableRandom;
  * bucket holding the top-k boundary, the one where the top-p mass is reached and the one the draw
  * falls in. A second pass groups the ids of the buckets that can matter by bucket (a counting
  * sort), and only inside those boundary buckets are ids put in order, by selection (a quickselect
- * that carries each side's probability mass). Without top-k, a row whose nucleus is small (judged
- * on a sample of the row) needs no buckets: the ids of probability at least (1 - top-p) / vocab of
- * the row's sum, which hold the nucleus, are selected from directly. A step costs O(vocab) per
- * row, and the result is the one a walk over the sorted row gives (up to the rounding of the mass
- * sums). Each thread keeps its scratch space (about 256 KB, and 8 bytes per id) between rows.
+ * that carries each side's probability mass). A row of at most 128 ids, or without top-k a row
+ * whose nucleus is small (judged on a sample of the row), needs no buckets: its ids are selected
+ * from directly (without top-k only those of probability at least (1 - top-p) / vocab of the
+ * row's sum, which hold the nucleus). A step costs O(vocab) per row, and the result is the one a
+ * walk over the sorted row gives (up to the rounding of the mass sums). Each thread keeps its
+ * scratch space (about 256 KB, and 8 bytes per id) between rows.
  */
 public final class Sampler {
   /**
@@ -29,11 +30,14 @@ public final class Sampler {
   /** Buckets of all 32-bit patterns (those of no probability only flag a row to reject). */
   private static final int BUCKETS = 1 << (32 - MIN_SHIFT);
   /**
-   * About this many ids of a row are sampled to guess whether its nucleus is large (only in rows
-   * of at least 16 times as many ids) or small.
+   * At most about this many ids of a row, and at most every 16th, are sampled to guess whether its
+   * nucleus is large (only in rows of at least 16 times as many ids) or small.
    */
   private static final int SAMPLE = 64;
-  /** Without top-k, a row where at most about this many ids can be in the nucleus is small. */
+  /**
+   * A row of at most this many ids is small; so is, without top-k, a row where at most about this
+   * many ids can be in the nucleus.
+   */
   private static final int FEW = 128;
   /** Windows of at most this many ids are sorted by insertion and walked. */
   private static final int SMALL = 24;
@@ -143,10 +147,8 @@ public final class Sampler {
       lo = 0;
       hi = 0;
       try {
-        boolean summed = false;
         if (p.topK() == 0 && (vocab < 16 * SAMPLE || !broad(probs, offset, vocab, p.topP()))) {
           total = sum(probs, offset, vocab);
-          summed = true;
           // The nucleus lies within the ids of probability >= (1 - topP) / vocab of the total:
           // the others hold less than 1 - topP together. When few ids reach that floor (by a
           // sample of the row), only they are kept, in a single bucket: selection over so few
@@ -156,11 +158,14 @@ public final class Sampler {
           int floorBits = Float.floatToRawIntBits(f > floor ? Math.nextDown(f) : f);
           if (vocab <= FEW || few(probs, offset, vocab, floorBits)) {
             collect(probs, offset, vocab, floorBits);
-            return draw(probs, offset, vocab, p, rng);
+          } else {
+            count(probs, offset, vocab);
           }
-        }
-        count(probs, offset, vocab);
-        if (!summed) {
+        } else if (vocab <= FEW) { // top-k in a small row: a single bucket of all its ids
+          collect(probs, offset, vocab, 0);
+          total = mass[0];
+        } else {
+          count(probs, offset, vocab);
           double sum = 0;
           for (int b = hi; b >= lo; b--) {
             sum += mass[b];
@@ -175,11 +180,11 @@ public final class Sampler {
     }
 
     /**
-     * Whether a row is broad: over 3/4 of a sample of about {@link #SAMPLE} ids reach
+     * Whether a row is broad: over 3/4 of a sample of {@link #SAMPLE} ids or so reach
      * (1 - topP) times the sample's mean probability. The nucleus of a broad row holds many ids.
      */
     private static boolean broad(float[] probs, int offset, int vocab, double topP) {
-      int step = Math.max(1, vocab / SAMPLE);
+      int step = Math.max(16, vocab / SAMPLE);
       int sampled = 0;
       double sum = 0;
       for (int i = 0; i < vocab; i += step) {
@@ -195,11 +200,11 @@ public final class Sampler {
     }
 
     /**
-     * Whether, by a sample of about {@link #SAMPLE} ids, at most {@link #FEW} ids or 1/16 of the
+     * Whether, by a sample of {@link #SAMPLE} ids or fewer, at most {@link #FEW} ids or 1/16 of the
      * row reach a floor: selection over that many costs about as much as counting the row.
      */
     private static boolean few(float[] probs, int offset, int vocab, int floorBits) {
-      int step = Math.max(1, vocab / SAMPLE);
+      int step = Math.max(16, vocab / SAMPLE);
       int sampled = 0;
       int reaching = 0;
       for (int i = 0; i < vocab; i += step) {
@@ -240,7 +245,8 @@ public final class Sampler {
 
     /**
      * Puts the keys of the ids of probability bits {@code >= least} in a single bucket (shift 31),
-     * in {@link #keys}, and counts them.
+     * in {@link #keys}, and counts them and sums their probability. Rejects a row like {@link
+     * #sum} when it keeps every id ({@code least} 0).
      */
     private void collect(float[] probs, int offset, int vocab, int least) {
       shift = 31;
@@ -248,14 +254,23 @@ public final class Sampler {
         keys = new long[vocab];
       }
       int n = 0;
+      double sum = 0;
+      int signs = 0;
       for (int i = 0; i < vocab; i++) {
-        int bits = Float.floatToRawIntBits(probs[offset + i]);
+        float q = probs[offset + i];
+        int bits = Float.floatToRawIntBits(q);
+        signs |= bits;
         if (bits >= least) {
           keys[n++] = key(bits, i);
+          sum += q;
         }
       }
       count[0] = n;
+      mass[0] = sum;
       next[0] = n;
+      if (signs < 0 || !Double.isFinite(sum)) {
+        check(probs, offset, vocab);
+      }
     }
 
     /**

@@ -241,14 +241,16 @@ class SamplerTest {
     Random r = new Random(17);
     float[] good = softmax(gaussianLogits(r, 4096, 0.3));
     float[] peaked = softmax(gaussianLogits(r, 4096, 3.0));
+    float[] small = softmax(gaussianLogits(r, 100, 1.0));
     for (float bad : new float[] {Float.NaN, -1e-3f, -0f, Float.POSITIVE_INFINITY}) {
-      for (float[] row : List.of(good, peaked)) {
+      for (float[] row : List.of(good, peaked, small)) {
         for (SamplingParams p : List.of(params(0.9, 0), params(1, 40), params(0.5, 0))) {
           float[] broken = row.clone();
-          broken[2000] = bad;
+          int at = row.length / 2;
+          broken[at] = bad;
           IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
               () -> Sampler.sampleProbs(broken, 0, broken.length, p, new SplittableRandom(1)));
-          assertTrue(e.getMessage().contains("id 2000") && e.getMessage().contains("" + bad),
+          assertTrue(e.getMessage().contains("id " + at) && e.getMessage().contains("" + bad),
               e.getMessage());
         }
       }
