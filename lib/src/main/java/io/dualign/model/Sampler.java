@@ -142,8 +142,9 @@ public final class Sampler {
     int aboveCount;
 
     int sample(float[] probs, int offset, int vocab, SamplingParams p, SplittableRandom rng) {
-      // About vocab / 128 buckets per power of two, at most 32 (one spans several in small rows).
-      shift = Math.max(MIN_SHIFT, Math.min(30, Integer.numberOfLeadingZeros(vocab) - 1));
+      // About vocab / 128 buckets per power of two, at most 32 (rows counted in buckets have
+      // over FEW ids; a single bucket sets shift 31).
+      shift = Math.max(MIN_SHIFT, Integer.numberOfLeadingZeros(vocab) - 1);
       lo = 0;
       hi = 0;
       try {
