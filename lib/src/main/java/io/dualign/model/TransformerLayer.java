@@ -72,8 +72,9 @@ final class TransformerLayer extends AbstractBlock {
       v = kv[1];
     }
     long keys = k.getShape().get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd))
-        .reshape(b, kvHeads, t, group, keys).addi(bias.reshape(b, 1, t, 1, keys));
+    // Out-of-place ops: an in-place op on a view makes autograd copy the whole base (CopySlices).
+    NDArray scores = q.mul(1.0 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2))
+        .reshape(b, kvHeads, t, group, keys).add(bias.reshape(b, 1, t, 1, keys));
     NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
         .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b, t, dModel);
     NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());

@@ -14,8 +14,8 @@ import java.util.Map;
  * PyTorch engine (decoupled weight decay; betas 0.9 and 0.999, epsilon 1e-8; the bias correction
  * folded into the step size) for parameters held in CPU memory, in one pass per parameter on the
  * JVM instead of the engine's dozen tensor operations, each a full pass over memory. Weights and
- * gradients are read and written in place through direct buffers that alias the tensors, a chunk
- * at a time (the chunk stays in the core's cache); the moment estimates live on the heap. The same
+ * gradients are copied in bulk from and back into the tensors' own memory (direct buffers that
+ * alias them); the moment estimates live on the heap. The same
  * pass scales the gradient (global-norm clipping) and zeroes it for the next step. With learning
  * rate {@code lr} at step {@code t}, {@code lrBias = lr·sqrt(1 − β2^t) / (1 − β1^t)}, per element:
  *
@@ -28,13 +28,13 @@ final class HostAdamW {
   static final float BETA1 = 0.9f;
   static final float BETA2 = 0.999f;
   static final float EPSILON = 1e-8f;
-  private static final int CHUNK = 4096;
-  private static final float[] ZEROS = new float[CHUNK];
 
   private final float weightDecay;
   private final Map<String, float[][]> moments = new HashMap<>();
-  private final float[] w = new float[CHUNK];
-  private final float[] g = new float[CHUNK];
+  // Heap copies of one parameter's weights and gradient: one index for all four arrays lets the
+  // JIT vectorise the update loop.
+  private float[] w = new float[0];
+  private float[] g = new float[0];
 
   HostAdamW(float weightDecay) {
     this.weightDecay = weightDecay;
@@ -76,33 +76,32 @@ final class HostAdamW {
       if (!gb.isDirect() || gb.capacity() != n || wb.capacity() != n) {
         throw new IllegalStateException("parameter " + p.getName() + " is not a dense CPU tensor");
       }
-      for (int from = 0; from < n; from += CHUNK) {
-        int len = Math.min(CHUNK, n - from);
-        wb.get(from, w, 0, len);
-        gb.get(from, g, 0, len);
-        step(w, g, mv[0], mv[1], from, len, lr, lrBias, weightDecay, scale);
-        wb.put(from, w, 0, len);
-        gb.put(from, ZEROS, 0, len);
+      if (w.length < n) {
+        w = new float[n];
+        g = new float[n];
       }
+      wb.get(0, w, 0, n);
+      gb.get(0, g, 0, n);
+      step(w, g, mv[0], mv[1], n, lr, lrBias, weightDecay, scale);
+      wb.put(0, w, 0, n);
+      java.util.Arrays.fill(g, 0, n, 0f);
+      gb.put(0, g, 0, n);
     }
   }
 
-  /**
-   * The update of elements {@code [from, from + len)} of a parameter: {@code w} and {@code g}
-   * hold them from index 0, {@code m} and {@code v} at their own indices.
-   */
-  static void step(float[] w, float[] g, float[] m, float[] v, int from, int len, float lr,
-      float lrBias, float weightDecay, float scale) {
+  /** The update of the first {@code n} elements of a parameter. */
+  static void step(float[] w, float[] g, float[] m, float[] v, int n, float lr, float lrBias,
+      float weightDecay, float scale) {
     float b1 = BETA1;
     float b2 = BETA2;
     float c1 = 1 - BETA1;
     float c2 = 1 - BETA2;
-    for (int i = 0; i < len; i++) {
+    for (int i = 0; i < n; i++) {
       float gi = g[i] * scale;
-      float mi = m[from + i] * b1 + c1 * gi;
-      float vi = v[from + i] * b2 + c2 * gi * gi;
-      m[from + i] = mi;
-      v[from + i] = vi;
+      float mi = m[i] * b1 + c1 * gi;
+      float vi = v[i] * b2 + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
       float wi = w[i] - w[i] * lr * weightDecay;
       w[i] = wi - mi * lrBias / ((float) Math.sqrt(vi) + EPSILON);
     }

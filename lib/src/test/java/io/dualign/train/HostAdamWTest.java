@@ -26,7 +26,7 @@ class HostAdamWTest {
       float[] g = grads[t - 1].clone();
       float lrBias = (float) (lr * Math.sqrt(1 - Math.pow(HostAdamW.BETA2, t))
           / (1 - Math.pow(HostAdamW.BETA1, t)));
-      HostAdamW.step(w, g, m, v, 0, 3, lr, lrBias, wd, scale);
+      HostAdamW.step(w, g, m, v, 3, lr, lrBias, wd, scale);
       for (int i = 0; i < 3; i++) {
         double gi = grads[t - 1][i] * (double) scale;
         em[i] = 0.9 * em[i] + 0.1 * gi;
