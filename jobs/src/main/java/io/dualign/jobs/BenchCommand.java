@@ -56,7 +56,8 @@ final class BenchCommand implements Callable<Integer> {
   int prompts;
 
   @Option(names = "--rounds", defaultValue = "2",
-      description = "bench rollout: alternating rounds per side (best kept). "
+      description = "bench rollout: alternating rounds per side; bench model: rounds of each "
+          + "cached generation and of the training steps (best kept). "
           + "Default: ${DEFAULT-VALUE}")
   int rounds;
 
@@ -98,9 +99,13 @@ final class BenchCommand implements Callable<Integer> {
   private int modelBench(DualignConfig config, PrintWriter out) {
     out.println("PyTorch intra-op threads: " + io.dualign.model.EngineThreads.apply(
         config.runtime().djlThreadsPerTask()) + " (runtime.djlThreadsPerTask)");
+    if (rounds < 1 || trainSteps < 1) {
+      throw new ConfigError("bench model needs --rounds >= 1 and --train-steps >= 1; got "
+          + rounds + ", " + trainSteps);
+    }
     Map<String, Object> r = new ModelBench(config.model(), config.train(), out)
         .run(newTokens, batches, recomputeBatches == null ? batches : recomputeBatches,
-            trainSteps);
+            trainSteps, rounds);
     StringBuilder sb = new StringBuilder("RESULT");
     for (Map.Entry<String, Object> e : r.entrySet()) {
       Object v = e.getValue();

@@ -72,9 +72,12 @@ final class TransformerLayer extends AbstractBlock {
       v = kv[1];
     }
     long keys = k.getShape().get(2);
-    // Out-of-place ops: an in-place op on a view makes autograd copy the whole base (CopySlices).
     NDArray scores = q.mul(1.0 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2))
-        .reshape(b, kvHeads, t, group, keys).add(bias.reshape(b, 1, t, 1, keys));
+        .reshape(b, kvHeads, t, group, keys);
+    // In training the bias is added out of place: an in-place op on a view makes autograd copy
+    // the whole base (CopySlices); without gradients in place saves an allocation.
+    NDArray biasView = bias.reshape(b, 1, t, 1, keys);
+    scores = training ? scores.add(biasView) : scores.addi(biasView);
     NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
         .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b, t, dModel);
     NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());
