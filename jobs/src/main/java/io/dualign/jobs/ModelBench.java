@@ -55,7 +55,7 @@ final class ModelBench {
   Map<String, Object> run(int newTokens, int[] batches, int[] recomputeBatches, int trainSteps,
       int rounds) {
     Map<String, Object> r = new LinkedHashMap<>();
-    double[] rates = matmulGflops();
+    double[] rates = matmulGflops(rounds);
     double ceiling = rates[0];
     double cpuCeiling = rates[1];
     r.put("matmul_gflops", ceiling);
@@ -213,30 +213,35 @@ final class ModelBench {
         .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
   }
 
-  /** The best fp32 matmul rate: {wall-clock GFLOP/s, GFLOP per CPU-second}. */
-  private double[] matmulGflops() {
+  /**
+   * The best fp32 matmul rate over {@code rounds} rounds of two sizes: {wall-clock GFLOP/s, GFLOP
+   * per CPU-second}.
+   */
+  private double[] matmulGflops(int rounds) {
     double best = 0;
     double bestCpu = 0;
     try (NDManager m = NDManager.newBaseManager()) {
-      for (int n : new int[] {512, 1024}) {
-        NDArray a = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
-        NDArray b = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
-        a.matMul(b).close();
-        // At least 0.5 CPU-seconds (process CPU time ticks in 10 ms) or 20 s of wall time.
-        int reps = 0;
-        long t0 = System.nanoTime();
-        double c0 = cpuSeconds();
-        do {
-          NDArray c = a.matMul(b);
-          c.getFloat(0, 0);
-          c.close();
-          reps++;
-        } while (cpuSeconds() - c0 < 0.5 && System.nanoTime() - t0 < 20_000_000_000L);
-        double gflops = 2.0 * n * n * n * reps / ((System.nanoTime() - t0) / 1e9) / 1e9;
-        double perCpu = 2.0 * n * n * n * reps / (cpuSeconds() - c0) / 1e9;
-        line("matmul %dx%d fp32: %.1f GFLOP/s, %.1f GFLOP/CPU-s", n, n, gflops, perCpu);
-        best = Math.max(best, gflops);
-        bestCpu = Math.max(bestCpu, perCpu);
+      for (int round = 0; round < rounds; round++) {
+        for (int n : new int[] {512, 1024}) {
+          NDArray a = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+          NDArray b = m.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+          a.matMul(b).close();
+          // At least 0.5 CPU-seconds (process CPU time ticks in 10 ms) or 20 s of wall time.
+          int reps = 0;
+          long t0 = System.nanoTime();
+          double c0 = cpuSeconds();
+          do {
+            NDArray c = a.matMul(b);
+            c.getFloat(0, 0);
+            c.close();
+            reps++;
+          } while (cpuSeconds() - c0 < 0.5 && System.nanoTime() - t0 < 20_000_000_000L);
+          double gflops = 2.0 * n * n * n * reps / ((System.nanoTime() - t0) / 1e9) / 1e9;
+          double perCpu = 2.0 * n * n * n * reps / (cpuSeconds() - c0) / 1e9;
+          line("matmul %dx%d fp32: %.1f GFLOP/s, %.1f GFLOP/CPU-s", n, n, gflops, perCpu);
+          best = Math.max(best, gflops);
+          bestCpu = Math.max(bestCpu, perCpu);
+        }
       }
     }
     line("ceiling: %.1f GFLOP/s, %.1f GFLOP/CPU-s", best, bestCpu);
