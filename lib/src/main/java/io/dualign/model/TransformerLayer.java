@@ -72,7 +72,7 @@ final class TransformerLayer extends AbstractBlock {
       v = kv[1];
     }
     long keys = k.getShape().get(2);
-    NDArray scores = q.mul(1.0 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2))
+    NDArray scores = q.mul(Scalars.of(q, 1.0 / Math.sqrt(hd))).matMul(k.transpose(0, 1, 3, 2))
         .reshape(b, kvHeads, t, group, keys);
     // In training the bias is added out of place: an in-place op on a view makes autograd copy
     // the whole base (CopySlices); without gradients in place saves an allocation.

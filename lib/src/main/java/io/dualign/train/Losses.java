@@ -1,17 +1,20 @@
 package io.dualign.train;
 
 import ai.djl.ndarray.NDArray;
+import io.dualign.model.Scalars;
 
 /**
  * {@code Losses} are the training objectives as pure functions of arrays: every input is a
- * {@code [batch]} (or per-token) array and every result a scalar mean over the batch.
+ * {@code [batch]} (or per-token) array and every result a scalar mean over the batch. Numbers
+ * that scale or bound an array enter as {@link Scalars} (the graph keeps them for the backward
+ * pass).
  */
 public final class Losses {
   private Losses() {}
 
   /** log σ(x), computed as −softplus(−x) = min(x, 0) − log(1 + e^{−|x|}) (no overflow). */
   public static NDArray logSigmoid(NDArray x) {
-    return x.minimum(0).sub(x.abs().neg().exp().add(1).log());
+    return x.minimum(Scalars.of(x, 0)).sub(x.abs().neg().exp().add(1).log());
   }
 
   /**
@@ -21,7 +24,8 @@ public final class Losses {
    * @param targets how many target tokens they hold
    */
   public static NDArray nextToken(NDArray tokenLogProbs, long targets) {
-    return tokenLogProbs.sum().neg().div(Math.max(1, targets));
+    NDArray sum = tokenLogProbs.sum();
+    return sum.neg().div(Scalars.of(sum, Math.max(1, targets)));
   }
 
   /**
@@ -30,7 +34,7 @@ public final class Losses {
    */
   public static NDArray reward(NDArray better, NDArray worse, float reg) {
     NDArray bt = logSigmoid(better.sub(worse)).neg();
-    return bt.add(better.square().add(worse.square()).mul(reg)).mean();
+    return bt.add(better.square().add(worse.square()).mul(Scalars.of(better, reg))).mean();
   }
 
   /**
@@ -42,7 +46,8 @@ public final class Losses {
       NDArray signUnsafer, float reg) {
     NDArray pair = logSigmoid(unsafer.sub(safer)).neg();
     NDArray signs = logSigmoid(signSafer.mul(safer)).add(logSigmoid(signUnsafer.mul(unsafer))).neg();
-    return pair.add(signs).add(safer.square().add(unsafer.square()).mul(reg)).mean();
+    return pair.add(signs).add(safer.square().add(unsafer.square()).mul(Scalars.of(safer, reg)))
+        .mean();
   }
 
   /**
@@ -51,7 +56,8 @@ public final class Losses {
    */
   public static NDArray dpo(NDArray policyChosen, NDArray policyRejected, NDArray refChosen,
       NDArray refRejected, float beta) {
-    NDArray margin = policyChosen.sub(refChosen).sub(policyRejected.sub(refRejected)).mul(beta);
+    NDArray diff = policyChosen.sub(refChosen).sub(policyRejected.sub(refRejected));
+    NDArray margin = diff.mul(Scalars.of(diff, beta));
     return logSigmoid(margin).neg().mean();
   }
 }
