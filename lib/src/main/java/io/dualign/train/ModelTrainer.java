@@ -14,16 +14,24 @@ import java.util.function.Function;
  * A {@code ModelTrainer} takes AdamW steps on a {@link TrainableModel}: each step computes its
  * loss in a fresh sub-manager of the model's manager (so intermediates are freed every step;
  * PLATFORM.md), back-propagates, clips the global gradient norm, and updates every parameter
- * with DJL's AdamW at the learning rate of its warm-up + cosine schedule.
+ * with the learning rate of its warm-up + cosine schedule. Parameters in CPU memory are updated
+ * by {@link HostAdamW} (one pass per parameter); others (a GPU) by DJL's AdamW on the engine —
+ * the same update.
  */
 public final class ModelTrainer {
   private final TrainableModel model;
   private final OptimizerSettings settings;
   private final AdamW adamW;
+  private final HostAdamW hostAdamW; // null: DJL's AdamW on the engine
   private final List<Parameter> params;
   private int steps;
 
   public ModelTrainer(TrainableModel model, OptimizerSettings settings) {
+    this(model, settings, true);
+  }
+
+  /** @param onHost update CPU parameters with {@link HostAdamW} (false: always the engine) */
+  ModelTrainer(TrainableModel model, OptimizerSettings settings, boolean onHost) {
     this.model = model;
     this.settings = settings;
     this.adamW = AdamW.builder().optLearningRateTracker(settings.schedule())
@@ -32,6 +40,13 @@ public final class ModelTrainer {
     for (Parameter p : params) {
       p.getArray().setRequiresGradient(true);
     }
+    this.hostAdamW = onHost && HostAdamW.supports(params) ? new HostAdamW(settings.weightDecay())
+        : null;
+  }
+
+  /** Whether the CPU parameters are updated by {@link HostAdamW}. */
+  boolean updatesOnHost() {
+    return hostAdamW != null;
   }
 
   public int steps() {
@@ -51,13 +66,24 @@ public final class ModelTrainer {
       throw new IllegalStateException("training diverged: loss " + lossValue + " at step "
           + (steps + 1));
     }
-    double norm = clipGradients();
+    double norm = gradientNorm();
+    float scale = clipScale(norm);
     steps++;
-    for (Parameter p : params) {
-      NDArray w = p.getArray();
-      try (NDArray g = w.getGradient()) {
-        adamW.update(p.getId(), w, g);
-        g.subi(g);
+    if (hostAdamW != null) {
+      float lr = settings.schedule().getNewValue(steps);
+      for (Parameter p : params) {
+        hostAdamW.update(p, steps, lr, scale);
+      }
+    } else {
+      for (Parameter p : params) {
+        NDArray w = p.getArray();
+        try (NDArray g = w.getGradient()) {
+          if (scale != 1f) {
+            g.muli(scale);
+          }
+          adamW.update(p.getId(), w, g);
+          g.subi(g);
+        }
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -75,18 +101,10 @@ public final class ModelTrainer {
     }
   }
 
-  /** Scales all gradients so their global L2 norm is at most the clip norm; returns the norm before. */
-  double clipGradients() {
-    double norm = gradientNorm();
-    if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
-      float scale = (float) (settings.clipNorm() / (norm + 1e-6));
-      for (Parameter p : params) {
-        try (NDArray g = p.getArray().getGradient()) {
-          g.muli(scale);
-        }
-      }
-    }
-    return norm;
+  /** The factor that brings a global gradient norm {@code norm} down to the clip norm (1 if below). */
+  float clipScale(double norm) {
+    return settings.clipNorm() > 0 && norm > settings.clipNorm()
+        ? (float) (settings.clipNorm() / (norm + 1e-6)) : 1f;
   }
 
   /** The global L2 norm of the current gradients. */
