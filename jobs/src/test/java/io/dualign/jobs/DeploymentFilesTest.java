@@ -328,6 +328,26 @@ class DeploymentFilesTest {
     }
   }
 
+  /** The malloc tunables the launcher exports for local runs reach executors and drivers. */
+  @Test
+  void everyTemplateAndTheImageSetTheLaunchersMallocTunables() throws IOException {
+    Matcher m = Pattern.compile("export GLIBC_TUNABLES=\"\\$\\{GLIBC_TUNABLES-([^}]+)}\"")
+        .matcher(Files.readString(root.resolve("jobs/bin/dualign")));
+    assertTrue(m.find(), "jobs/bin/dualign exports no default GLIBC_TUNABLES");
+    String value = m.group(1);
+    assertTrue(value.contains("glibc.malloc.hugetlb=1"), value);
+    for (String cm : ProjectFiles.CLUSTER_MANAGERS) {
+      assertEquals(value, ProjectFiles.sparkProperties(ProjectFiles.template(cm))
+          .getProperty("spark.executorEnv.GLIBC_TUNABLES"), cm);
+    }
+    assertEquals(value, ProjectFiles.sparkProperties(ProjectFiles.template("yarn"))
+        .getProperty("spark.yarn.appMasterEnv.GLIBC_TUNABLES"));
+    assertEquals(value, ProjectFiles.sparkProperties(ProjectFiles.template("kubernetes"))
+        .getProperty("spark.kubernetes.driverEnv.GLIBC_TUNABLES"));
+    assertTrue(dockerfile().stream().anyMatch(i -> i.startsWith("ENV ")
+        && (i + " ").contains(" GLIBC_TUNABLES=" + value + " ")), "the image's ENV");
+  }
+
   @Test
   void everyTemplateEnablesAuthenticationEncryptionAndUiAcls() {
     for (String cm : ProjectFiles.CLUSTER_MANAGERS) {

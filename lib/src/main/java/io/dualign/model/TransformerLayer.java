@@ -58,7 +58,7 @@ final class TransformerLayer extends AbstractBlock {
     int hd = dModel / heads;
     int group = heads / kvHeads;
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
-    NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow()
+    NDList parts = linear(ps, qkv, h, b, t, training)
         .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 2);
     // Queries [b, kvHeads, t * group, hd]: row i * group + j is token i's query head j of the
     // group (a view, no copy, when kvHeads = 1).
@@ -80,10 +80,21 @@ final class TransformerLayer extends AbstractBlock {
     scores = training ? scores.add(biasView) : scores.addi(biasView);
     NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
         .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b, t, dModel);
-    NDArray x1 = x.add(proj.forward(ps, new NDList(att), training).singletonOrThrow());
+    NDArray x1 = x.add(linear(ps, proj, att, b, t, training));
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
-    NDArray f = Activation.gelu(fc1.forward(ps, new NDList(h2), training).singletonOrThrow());
-    return x1.add(fc2.forward(ps, new NDList(f), training).singletonOrThrow());
+    NDArray f = Activation.gelu(linear(ps, fc1, h2, b, t, training));
+    return x1.add(linear(ps, fc2, f, b, t, training));
+  }
+
+  /**
+   * {@code layer} applied to {@code in} ({@code [b, t, features]}) as a {@code [b·t, features]}
+   * matrix: with a 2-D input PyTorch adds the bias inside the matrix product (addmm) instead of
+   * in a separate pass over the output. Returns {@code [b, t, units]}.
+   */
+  private static NDArray linear(ParameterStore ps, Linear layer, NDArray in, long b, long t,
+      boolean training) {
+    NDArray flat = in.reshape(b * t, in.getShape().get(2));
+    return layer.forward(ps, new NDList(flat), training).singletonOrThrow().reshape(b, t, -1);
   }
 
   @Override
