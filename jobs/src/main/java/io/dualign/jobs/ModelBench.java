@@ -35,6 +35,8 @@ import java.util.Random;
  */
 final class ModelBench {
   private static final int PROMPT_TOKENS = 16;
+  /** Tokens of the untimed generation before each timed configuration. */
+  private static final int WARM_UP_TOKENS = 64;
 
   private final ModelSettings ms;
   private final TrainSettings ts;
@@ -169,7 +171,9 @@ final class ModelBench {
   }
 
   /**
-   * The fastest of {@code rounds} generations of {@code prompts} (row i seeded with i):
+   * The fastest of {@code rounds} generations of {@code prompts} (row i seeded with i), after an
+   * untimed warm-up generation of up to {@link #WARM_UP_TOKENS} tokens in the same configuration
+   * (so the JIT has compiled its loops: a batch-1 cached step is mostly Java and JNI overhead):
    * {wall-clock seconds, CPU seconds of the process} of that round.
    */
   private static double[] timeGeneration(Generator g, List<long[]> prompts, SamplingParams p,
@@ -178,6 +182,8 @@ final class ModelBench {
     for (int i = 0; i < seeds.length; i++) {
       seeds[i] = i;
     }
+    g.generate(prompts, seeds, new SamplingParams(p.temperature(), p.topP(), p.topK(),
+        Math.min(WARM_UP_TOKENS, p.maxNewTokens()), p.stopStrings()), cache);
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
     for (int round = 0; round < rounds; round++) {
       long t0 = System.nanoTime();
