@@ -14,8 +14,9 @@ import ai.djl.util.PairList;
 
 /**
  * A {@code TransformerLayer} is one pre-norm decoder layer: causal self-attention and a GELU
- * feed-forward network, each added to the residual stream. Inputs are {@code [batch, time,
- * dModel]}. Attention has {@code heads} query heads and {@code kvHeads} key/value heads
+ * feed-forward network, each added to the residual stream. The residual stream is a
+ * {@code [batch·time, dModel]} matrix: with 2-D inputs PyTorch adds each linear layer's bias
+ * inside its matrix product (addmm) instead of in a separate pass over the output. Attention has {@code heads} query heads and {@code kvHeads} key/value heads
  * (grouped-query attention; equal counts are multi-head attention): the query heads of a group
  * are stacked as extra query rows (token-major), so each group is one matrix product against its
  * keys.
@@ -38,28 +39,27 @@ final class TransformerLayer extends AbstractBlock {
     this.heads = heads;
     this.kvHeads = kvHeads;
     this.ffnHidden = ffnHidden;
-    norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
+    norm1 = addChildBlock("norm1", LayerNorm.builder().axis(1).build());
     qkv = addChildBlock("qkv",
         Linear.builder().setUnits(dModel + 2L * kvHeads * (dModel / heads)).build());
     proj = addChildBlock("proj", Linear.builder().setUnits(dModel).build());
-    norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
+    norm2 = addChildBlock("norm2", LayerNorm.builder().axis(1).build());
     fc1 = addChildBlock("fc1", Linear.builder().setUnits(ffnHidden).build());
     fc2 = addChildBlock("fc2", Linear.builder().setUnits(dModel).build());
   }
 
   /**
+   * @param x the residual stream {@code [b·t, dModel]}, rows batch-major
    * @param bias additive attention bias {@code [batch, 1, time, keys]} (0 allowed, -1e9 masked)
    * @param cache keys/values of earlier tokens, updated in place; null for a full forward
    */
-  NDArray forward(ParameterStore ps, NDArray x, NDArray bias, KvCache cache, int layer,
-      boolean training) {
-    long b = x.getShape().get(0);
-    long t = x.getShape().get(1);
+  NDArray forward(ParameterStore ps, NDArray x, long b, long t, NDArray bias, KvCache cache,
+      int layer, boolean training) {
     int hd = dModel / heads;
     int group = heads / kvHeads;
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
-    NDList parts = linear(ps, qkv, h, b, t, training)
-        .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 2);
+    NDList parts = linear(ps, qkv, h, training)
+        .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 1);
     // Queries [b, kvHeads, t * group, hd]: row i * group + j is token i's query head j of the
     // group (a view, no copy, when kvHeads = 1).
     NDArray q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 1, 3, 4)
@@ -79,28 +79,25 @@ final class TransformerLayer extends AbstractBlock {
     NDArray biasView = bias.reshape(b, 1, t, 1, keys);
     scores = training ? scores.add(biasView) : scores.addi(biasView);
     NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
-        .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b, t, dModel);
-    NDArray x1 = x.add(linear(ps, proj, att, b, t, training));
+        .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b * t, dModel);
+    NDArray x1 = x.add(linear(ps, proj, att, training));
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
-    NDArray f = Activation.gelu(linear(ps, fc1, h2, b, t, training));
-    return x1.add(linear(ps, fc2, f, b, t, training));
+    NDArray f = Activation.gelu(linear(ps, fc1, h2, training));
+    return x1.add(linear(ps, fc2, f, training));
   }
 
-  /**
-   * {@code layer} applied to {@code in} ({@code [b, t, features]}) as a {@code [b·t, features]}
-   * matrix: with a 2-D input PyTorch adds the bias inside the matrix product (addmm) instead of
-   * in a separate pass over the output. Returns {@code [b, t, units]}.
-   */
-  private static NDArray linear(ParameterStore ps, Linear layer, NDArray in, long b, long t,
-      boolean training) {
-    NDArray flat = in.reshape(b * t, in.getShape().get(2));
-    return layer.forward(ps, new NDList(flat), training).singletonOrThrow().reshape(b, t, -1);
+  private static NDArray linear(ParameterStore ps, Linear layer, NDArray in, boolean training) {
+    return layer.forward(ps, new NDList(in), training).singletonOrThrow();
   }
 
   @Override
   protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
       PairList<String, Object> params) {
-    return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, 0, training));
+    NDArray x = inputs.get(0); // [b, t, dModel]
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    return new NDList(forward(ps, x.reshape(b * t, dModel), b, t, inputs.get(1), null, 0,
+        training).reshape(b, t, dModel));
   }
 
   @Override
@@ -110,12 +107,12 @@ final class TransformerLayer extends AbstractBlock {
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-    Shape in = new Shape(1, 1, dModel);
+    Shape in = new Shape(1, dModel);
     norm1.initialize(manager, dataType, in);
     qkv.initialize(manager, dataType, in);
     proj.initialize(manager, dataType, in);
     norm2.initialize(manager, dataType, in);
     fc1.initialize(manager, dataType, in);
-    fc2.initialize(manager, dataType, new Shape(1, 1, ffnHidden));
+    fc2.initialize(manager, dataType, new Shape(1, ffnHidden));
   }
 }

@@ -46,7 +46,7 @@ public final class TransformerNet extends AbstractBlock {
       layers.add(addChildBlock("layer" + i,
           new TransformerLayer(arch.dModel(), arch.heads(), arch.kvHeads(), arch.ffnHidden())));
     }
-    finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(2).build());
+    finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(1).build());
     head = addChildBlock(arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL ? "lmHead" : "scoreHead",
         Linear.builder().setUnits(arch.head() == ModelArchitecture.Head.LANGUAGE_MODEL
             ? arch.vocabSize() : 1).optBias(arch.head() == ModelArchitecture.Head.SCORE).build());
@@ -103,15 +103,18 @@ public final class TransformerNet extends AbstractBlock {
         .add(m.create(causal, new Shape(1, 1, t, s)));
     NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
+    // The residual stream as a [b·t, dModel] matrix (see TransformerLayer).
     NDArray x = Embedding.embedding(ids, tok, SparseFormat.DENSE).singletonOrThrow()
-        .add(Embedding.embedding(positions, pos, SparseFormat.DENSE).singletonOrThrow());
+        .add(Embedding.embedding(positions, pos, SparseFormat.DENSE).singletonOrThrow())
+        .reshape(b * t, arch.dModel());
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(ps, x, bias, cache, i, training);
+      x = layers.get(i).forward(ps, x, b, t, bias, cache, i, training);
     }
     if (cache != null) {
       cache.advance(t);
     }
-    return finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+    return finalNorm.forward(ps, new NDList(x), training).singletonOrThrow()
+        .reshape(b, t, arch.dModel());
   }
 
   /**
@@ -141,7 +144,7 @@ public final class TransformerNet extends AbstractBlock {
     for (TransformerLayer layer : layers) {
       layer.initialize(manager, dataType, hidden);
     }
-    finalNorm.initialize(manager, dataType, hidden);
+    finalNorm.initialize(manager, dataType, new Shape(1, arch.dModel()));
     head.initialize(manager, dataType, hidden);
   }
 }
