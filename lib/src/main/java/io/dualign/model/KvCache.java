@@ -48,10 +48,11 @@ public final class KvCache {
       keys[layer] = owner.zeros(full, k.getDataType(), k.getDevice());
       values[layer] = owner.zeros(full, v.getDataType(), v.getDevice());
     }
-    NDIndex fresh = new NDIndex(":, :, {}:{}, :", length, length + t);
+    // Built, not parsed from a string: this runs for every layer of every decoding step.
+    NDIndex fresh = new NDIndex().addAllDim(2).addSliceDim(length, length + t).addAllDim();
     keys[layer].set(fresh, k);
     values[layer].set(fresh, v);
-    NDIndex filled = new NDIndex(":, :, :{}, :", length + t);
+    NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t).addAllDim();
     NDArray kv = keys[layer].get(filled);
     NDArray vv = values[layer].get(filled);
     kv.attach(k.getManager());

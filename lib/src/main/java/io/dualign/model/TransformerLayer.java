@@ -50,11 +50,13 @@ final class TransformerLayer extends AbstractBlock {
 
   /**
    * @param x the residual stream {@code [b·t, dModel]}, rows batch-major
-   * @param bias additive attention bias {@code [batch, 1, time, keys]} (0 allowed, -1e9 masked)
+   * @param bias additive attention bias {@code [batch, 1, time, keys]} (0 allowed, -1e9 masked),
+   *     or {@code [batch, 1, 1, keys]} shared by every query
+   * @param queryScale 1/√(head dimension) as a {@link Scalars} array (one per forward pass)
    * @param cache keys/values of earlier tokens, updated in place; null for a full forward
    */
-  NDArray forward(ParameterStore ps, NDArray x, long b, long t, NDArray bias, KvCache cache,
-      int layer, boolean training) {
+  NDArray forward(ParameterStore ps, NDArray x, long b, long t, NDArray bias, NDArray queryScale,
+      KvCache cache, int layer, boolean training) {
     int hd = dModel / heads;
     int group = heads / kvHeads;
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
@@ -72,7 +74,7 @@ final class TransformerLayer extends AbstractBlock {
       v = kv[1];
     }
     long keys = k.getShape().get(2);
-    NDArray scores = q.mul(Scalars.of(q, 1.0 / Math.sqrt(hd))).matMul(k.transpose(0, 1, 3, 2))
+    NDArray scores = q.mul(queryScale).matMul(k.transpose(0, 1, 3, 2))
         .reshape(b, kvHeads, t, group, keys);
     // In training the bias is added out of place: an in-place op on a view makes autograd copy
     // the whole base (CopySlices); without gradients in place saves an allocation.
@@ -96,8 +98,9 @@ final class TransformerLayer extends AbstractBlock {
     NDArray x = inputs.get(0); // [b, t, dModel]
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
-    return new NDList(forward(ps, x.reshape(b * t, dModel), b, t, inputs.get(1), null, 0,
-        training).reshape(b, t, dModel));
+    NDArray queryScale = Scalars.of(x, 1.0 / Math.sqrt(dModel / heads));
+    return new NDList(forward(ps, x.reshape(b * t, dModel), b, t, inputs.get(1), queryScale, null,
+        0, training).reshape(b, t, dModel));
   }
 
   @Override

@@ -93,14 +93,17 @@ public final class TransformerNet extends AbstractBlock {
     // Position of a token = number of real tokens before it, so left padding changes nothing.
     NDArray positions = mask.cumSum(1).sub(1).clip(0, arch.contextLength() - 1)
         .get(":, " + (s - t) + ":").toType(DataType.INT64, false);
-    float[] causal = new float[(int) (t * s)];
-    for (int i = 0; i < t; i++) {
-      for (int j = 0; j < s; j++) {
-        causal[(int) (i * s + j)] = j <= past + i ? 0f : MASKED;
+    NDArray bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s); // padding keys
+    if (t > 1) { // a single new token sees every key: nothing to mask causally
+      float[] causal = new float[(int) (t * s)];
+      for (int i = 0; i < t; i++) {
+        for (int j = 0; j < s; j++) {
+          causal[(int) (i * s + j)] = j <= past + i ? 0f : MASKED;
+        }
       }
+      bias = bias.add(m.create(causal, new Shape(1, 1, t, s)));
     }
-    NDArray bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s)
-        .add(m.create(causal, new Shape(1, 1, t, s)));
+    NDArray queryScale = Scalars.of(mask, 1.0 / Math.sqrt(arch.dModel() / arch.heads()));
     NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
     // The residual stream as a [b·t, dModel] matrix (see TransformerLayer).
@@ -108,7 +111,7 @@ public final class TransformerNet extends AbstractBlock {
         .add(Embedding.embedding(positions, pos, SparseFormat.DENSE).singletonOrThrow())
         .reshape(b * t, arch.dModel());
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(ps, x, b, t, bias, cache, i, training);
+      x = layers.get(i).forward(ps, x, b, t, bias, queryScale, cache, i, training);
     }
     if (cache != null) {
       cache.advance(t);
