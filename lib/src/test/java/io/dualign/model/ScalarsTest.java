@@ -12,12 +12,21 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import io.dualign.train.Losses;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -181,6 +190,94 @@ class ScalarsTest {
     for (int k = 0; k < 2; k++) {
       assertArrayEquals(clean, modelGradients(true));
     }
+  }
+
+  /**
+   * Number operands whose backward reads them: {@code mul}, {@code div}, {@code pow},
+   * {@code minimum}, {@code maximum} (and in-place forms) by a Java number.
+   */
+  private static final Set<String> HAZARDOUS = Set.of("mul", "div", "pow", "minimum", "maximum",
+      "mod", "muli", "divi", "powi", "modi", "rdiv", "rdivi", "rpow", "rpowi");
+
+  /**
+   * The only classes allowed to call a hazardous NDArray operation with a Java number, each
+   * because no gradient flows through that call. Anything on the gradient path must use
+   * {@link Scalars#of}.
+   */
+  private static final Map<String, String> NUMBER_OPERANDS_WITHOUT_GRADIENTS = Map.of(
+      "io/dualign/model/Generator", "temperature of sampling, no gradients",
+      "io/dualign/model/TransformerNet", "padding bias from the attention mask (no gradient)",
+      "io/dualign/train/ModelTrainer", "gradient clipping, outside the graph",
+      "io/dualign/model/torchscript/TorchScriptTrainer", "gradient clipping, outside the graph");
+
+  /**
+   * Scans the compiled project classes' constant pools for calls of a hazardous NDArray method
+   * taking a {@code java.lang.Number}: a new one on the gradient path would bring the
+   * freed-scalar bug back silently.
+   */
+  @Test
+  void onlyListedClassesPassJavaNumbersToOperationsWhoseBackwardReadsThem() throws Exception {
+    Path classes = Path.of(Scalars.class.getProtectionDomain().getCodeSource().getLocation()
+        .toURI());
+    Set<String> found = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(classes)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+        String name = classes.relativize(f).toString().replace('\\', '/');
+        name = name.substring(0, name.length() - ".class".length());
+        String outer = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
+        if (callsHazardousNumberOperation(Files.readAllBytes(f))) {
+          found.add(outer);
+        }
+      }
+    }
+    assertTrue(found.contains("io/dualign/model/Generator"), "the scan finds nothing: " + found);
+    assertEquals(new TreeSet<>(NUMBER_OPERANDS_WITHOUT_GRADIENTS.keySet()), found,
+        "classes passing a Java number to NDArray." + HAZARDOUS + ": use Scalars.of on the "
+        + "gradient path, or list the class with the reason no gradient flows there");
+  }
+
+  /** Whether a class file references NDArray.<hazardous>(Number) (a method ref in its pool). */
+  private static boolean callsHazardousNumberOperation(byte[] classFile) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
+    in.readInt(); // magic
+    in.readUnsignedShort();
+    in.readUnsignedShort();
+    int count = in.readUnsignedShort();
+    String[] utf8 = new String[count];
+    int[][] refs = new int[count][]; // tag, a, b
+    for (int i = 1; i < count; i++) {
+      int tag = in.readUnsignedByte();
+      switch (tag) {
+        case 1 -> utf8[i] = in.readUTF();
+        case 3, 4 -> in.readInt();
+        case 5, 6 -> {
+          in.readLong();
+          i++;
+        }
+        case 7, 8, 16, 19, 20 -> refs[i] = new int[] {tag, in.readUnsignedShort(), 0};
+        case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {tag, in.readUnsignedShort(),
+            in.readUnsignedShort()};
+        case 15 -> {
+          in.readUnsignedByte();
+          in.readUnsignedShort();
+        }
+        default -> throw new IOException("unknown constant pool tag " + tag);
+      }
+    }
+    for (int[] r : refs) {
+      if (r == null || (r[0] != 10 && r[0] != 11)) {
+        continue;
+      }
+      String owner = utf8[refs[r[1]][1]];
+      int[] nat = refs[r[2]];
+      String method = utf8[nat[1]];
+      String descriptor = utf8[nat[2]];
+      if (owner.startsWith("ai/djl/") && owner.endsWith("NDArray") && HAZARDOUS.contains(method)
+          && descriptor.startsWith("(Ljava/lang/Number;")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
