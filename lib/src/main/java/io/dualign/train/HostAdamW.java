@@ -43,17 +43,29 @@ final class HostAdamW {
 
   /**
    * Whether every parameter can be updated on the host: float32 on the CPU, its weights visible
-   * as a direct buffer over the tensor's own memory ({@link #aliases}).
+   * as a direct buffer over the tensor's own memory ({@link #aliases}), and its state — two
+   * moments plus the copies of the largest parameter, 4 bytes per element each — within a
+   * quarter of {@code heapBytes} (a model too large for the heap keeps DJL's AdamW on the
+   * engine, whose moments live in native memory).
    */
-  static boolean supports(List<Parameter> params) {
+  static boolean supports(List<Parameter> params, long heapBytes) {
+    long elements = 0;
+    long largest = 0;
     for (Parameter p : params) {
       NDArray a = p.getArray();
       if (!ai.djl.Device.Type.CPU.equals(a.getDevice().getDeviceType())
           || a.getDataType() != DataType.FLOAT32 || !aliases(a)) {
         return false;
       }
+      elements += a.size();
+      largest = Math.max(largest, a.size());
     }
-    return true;
+    return stateBytes(elements, largest) <= heapBytes / 4;
+  }
+
+  /** Heap bytes of the update's state: moments of every element, copies of the largest. */
+  static long stateBytes(long elements, long largestParameter) {
+    return 4L * (2 * elements + 2 * largestParameter);
   }
 
   /**

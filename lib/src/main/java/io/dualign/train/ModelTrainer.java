@@ -40,7 +40,8 @@ public final class ModelTrainer {
     for (Parameter p : params) {
       p.getArray().setRequiresGradient(true);
     }
-    this.hostAdamW = onHost && HostAdamW.supports(params) ? new HostAdamW(settings.weightDecay())
+    this.hostAdamW = onHost && HostAdamW.supports(params, Runtime.getRuntime().maxMemory())
+        ? new HostAdamW(settings.weightDecay())
         : null;
   }
 

@@ -139,6 +139,28 @@ class TrainingTest {
   }
 
   /**
+   * The host update keeps its state on the heap: a model whose moments and copies would take
+   * more than a quarter of the heap stays on the engine's AdamW.
+   */
+  @Test
+  void hostAdamWOnlyTakesModelsWhoseStateFitsAQuarterOfTheHeap() {
+    try (BuiltInTransformer lm = BuiltInTransformer.create(
+        arch(ModelArchitecture.Head.LANGUAGE_MODEL), 4, Device.cpu())) {
+      List<ai.djl.nn.Parameter> ps = lm.trainableParameters();
+      long elements = 0;
+      long largest = 0;
+      for (ai.djl.nn.Parameter p : ps) {
+        elements += p.getArray().size();
+        largest = Math.max(largest, p.getArray().size());
+      }
+      long state = HostAdamW.stateBytes(elements, largest);
+      assertEquals(4L * (2 * lm.parameterCount() + 2 * largest), state);
+      assertTrue(HostAdamW.supports(ps, 4 * state));
+      assertFalse(HostAdamW.supports(ps, 4 * state - 4));
+    }
+  }
+
+  /**
    * The host update writes through buffers over the tensors' memory; a view that is not
    * contiguous gets a copy from DJL, which the aliasing check must refuse.
    */
