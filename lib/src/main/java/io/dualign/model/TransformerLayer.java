@@ -16,10 +16,10 @@ import ai.djl.util.PairList;
  * A {@code TransformerLayer} is one pre-norm decoder layer: causal self-attention and a GELU
  * feed-forward network, each added to the residual stream. The residual stream is a
  * {@code [batch·time, dModel]} matrix: with 2-D inputs PyTorch adds each linear layer's bias
- * inside its matrix product (addmm) instead of in a separate pass over the output. Attention has {@code heads} query heads and {@code kvHeads} key/value heads
- * (grouped-query attention; equal counts are multi-head attention): the query heads of a group
- * are stacked as extra query rows (token-major), so each group is one matrix product against its
- * keys.
+ * inside its matrix product (addmm) instead of in a separate pass over the output. Attention has
+ * {@code heads} query heads and {@code kvHeads} key/value heads (grouped-query attention; equal
+ * counts are multi-head attention): the query heads of a group are stacked as extra query rows
+ * (token-major), so each group is one matrix product against its keys.
  */
 final class TransformerLayer extends AbstractBlock {
   private final int dModel;
@@ -88,6 +88,11 @@ final class TransformerLayer extends AbstractBlock {
     return x1.add(linear(ps, fc2, f, training));
   }
 
+  /** 1/√headDim, the factor on the queries, as a {@link Scalars} array like {@code x}. */
+  static NDArray queryScale(NDArray x, int headDim) {
+    return Scalars.of(x, 1.0 / Math.sqrt(headDim));
+  }
+
   private static NDArray linear(ParameterStore ps, Linear layer, NDArray in, boolean training) {
     return layer.forward(ps, new NDList(in), training).singletonOrThrow();
   }
@@ -98,9 +103,8 @@ final class TransformerLayer extends AbstractBlock {
     NDArray x = inputs.get(0); // [b, t, dModel]
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
-    NDArray queryScale = Scalars.of(x, 1.0 / Math.sqrt(dModel / heads));
-    return new NDList(forward(ps, x.reshape(b * t, dModel), b, t, inputs.get(1), queryScale, null,
-        0, training).reshape(b, t, dModel));
+    return new NDList(forward(ps, x.reshape(b * t, dModel), b, t, inputs.get(1),
+        queryScale(x, dModel / heads), null, 0, training).reshape(b, t, dModel));
   }
 
   @Override

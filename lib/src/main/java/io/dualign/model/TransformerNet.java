@@ -103,7 +103,7 @@ public final class TransformerNet extends AbstractBlock {
       }
       bias = bias.add(m.create(causal, new Shape(1, 1, t, s)));
     }
-    NDArray queryScale = Scalars.of(mask, 1.0 / Math.sqrt(arch.dModel() / arch.heads()));
+    NDArray queryScale = TransformerLayer.queryScale(mask, arch.headDim());
     NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
     // The residual stream as a [b·t, dModel] matrix (see TransformerLayer).

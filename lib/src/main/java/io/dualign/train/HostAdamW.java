@@ -97,26 +97,21 @@ final class HostAdamW {
   void update(Parameter p, int t, float lr, float scale) {
     NDArray weight = p.getArray();
     int n = Math.toIntExact(weight.size());
-    float[][] mv = moments.get(p.getId());
-    if (mv == null) {
-      try (NDArray gradient = weight.getGradient()) {
-        if (!aliases(gradient)) {
-          throw new IllegalStateException("the gradient of parameter " + p.getName()
-              + " is not a dense CPU tensor the host update can write to");
-        }
-      }
-      mv = new float[][] {new float[n], new float[n]};
-      moments.put(p.getId(), mv);
-    }
     double coef1 = 1.0 - Math.pow(BETA1, t);
     double coef2 = 1.0 - Math.pow(BETA2, t);
     float lrBias = (float) (lr * Math.sqrt(coef2) / coef1);
     FloatBuffer wb = weight.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     try (NDArray gradient = weight.getGradient()) {
-      FloatBuffer gb = gradient.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
-      if (!gb.isDirect() || gb.capacity() != n || wb.capacity() != n) {
-        throw new IllegalStateException("parameter " + p.getName() + " is not a dense CPU tensor");
+      float[][] mv = moments.get(p.getId());
+      if (mv == null) { // first step of this parameter: its gradient must be writable in place
+        if (!aliases(gradient)) {
+          throw new IllegalStateException("the gradient of parameter " + p.getName()
+              + " is not a dense CPU tensor the host update can write to");
+        }
+        mv = new float[][] {new float[n], new float[n]};
+        moments.put(p.getId(), mv);
       }
+      FloatBuffer gb = gradient.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
       if (w.length < n) {
         w = new float[n];
         g = new float[n];

@@ -15,6 +15,7 @@ import io.dualign.train.Losses;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class ScalarsTest {
     }
     try (NDArray g = x.getGradient()) {
       float[] out = g.toFloatArray();
-      junk.clear();
+      Reference.reachabilityFence(junk);
       return out;
     }
   }
@@ -117,7 +118,7 @@ class ScalarsTest {
         float[] out = new float[12];
         System.arraycopy(ga.toFloatArray(), 0, out, 0, 6);
         System.arraycopy(gb.toFloatArray(), 0, out, 6, 6);
-        junk.size();
+        Reference.reachabilityFence(junk);
         return out;
       }
     }
@@ -170,7 +171,7 @@ class ScalarsTest {
           }
         }
       }
-      junk.size();
+      Reference.reachabilityFence(junk);
       float[] out = new float[all.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = all.get(i);
