@@ -66,6 +66,8 @@ public final class StageContext implements AutoCloseable {
     return config;
   }
 
+  private static final String ARTIFACT_ISOLATION = "spark.sql.artifact.isolation.enabled";
+
   /** The Spark session, started on first use. */
   public SparkSession spark() {
     if (spark == null) {
@@ -79,6 +81,13 @@ public final class StageContext implements AutoCloseable {
         // In-process Spark talks only to itself: loopback avoids a hostname that resolves to an
         // unreachable interface (shuffle fetches then fail), as on this project's CI machine.
         b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+      }
+      if (System.getProperty(ARTIFACT_ISOLATION) == null) {
+        // One session per application: Spark 4's per-session artifact isolation only makes every
+        // executor ask the driver's class server for each class codegen probes (such as
+        // ...catalyst.expressions.Object), an RPC round trip per lookup that hung until the
+        // network timeout with authentication and encryption on (SecretsDoNotLeakTest).
+        b.config(ARTIFACT_ISOLATION, "false");
       }
       if (System.getProperty("spark.executor.heartbeatInterval") == null) {
         // Heartbeats carry running tasks' accumulator values to the driver's progress lines:

@@ -39,6 +39,8 @@ class EvaluateJobTest {
     DualignConfig cfg = AlignFixture.config(List.of("evaluate.extraPrompts=" + extra,
         "evaluate.maxPrompts=5", "evaluate.bootstrapSamples=500"));
     try (StageContext ctx = new StageContext(cfg, tmp.resolve("run").toString(), "test")) {
+      assertEquals("false", ctx.spark().conf().get("spark.sql.artifact.isolation.enabled"),
+          "one session per application: executors must not ask the driver for codegen classes");
       AlignFixture.build(ctx);
       RunDirectory dir = ctx.runDir();
       // prepare's prompts table, from the fixture's pairs (the fixture writes pairs only)
