@@ -6,6 +6,7 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -148,7 +149,7 @@ public final class BuiltInTransformer implements CausalLm, ScoreModel, AutoClose
   public NDArray lastLogits(NDArray ids, NDArray attentionMask, KvCache cache) {
     requireHead(ModelArchitecture.Head.LANGUAGE_MODEL);
     NDArray h = net.hidden(store, ids, attentionMask, cache, false);
-    return net.applyHead(store, h.get(":, -1, :"), false);
+    return net.applyHead(store, h.get(new NDIndex().addAllDim().addIndices(-1)), false);
   }
 
   @Override

@@ -89,6 +89,12 @@ public final class Generator {
     }
     int vocab = lm.vocabSize();
     int live = b;
+    // Without left-padded prompts the model gets no mask. (A finished row feeds padding that then
+    // counts as real tokens, but only to that row, whose output is no longer read.)
+    boolean padded = false;
+    for (long[] pr : prompts) {
+      padded |= pr.length < promptLen;
+    }
     try (NDManager gen = lm.manager().newSubManager()) {
       KvCache cache = useCache ? lm.newCache(gen, total) : null;
       for (int step = 0; step < p.maxNewTokens() && live > 0; step++) {
@@ -99,12 +105,10 @@ public final class Generator {
           if (useCache) {
             int from = step == 0 ? 0 : len - 1;
             NDArray in = sm.create(slice(ids, b, total, from, len), new Shape(b, len - from));
-            NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.lastLogits(in, m, cache);
+            last = lm.lastLogits(in, maskOf(sm, mask, b, total, len, padded), cache);
           } else {
             NDArray in = sm.create(slice(ids, b, total, 0, len), new Shape(b, len));
-            NDArray m = sm.create(slice(mask, b, total, 0, len), new Shape(b, len));
-            last = lm.lastLogits(in, m, null);
+            last = lm.lastLogits(in, maskOf(sm, mask, b, total, len, padded), null);
           }
           // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
           probs = (p.temperature() == 0 ? last
@@ -144,6 +148,12 @@ public final class Generator {
       result.add(new Generation(toks, text, reason));
     }
     return result;
+  }
+
+  /** The attention mask of the first {@code len} columns, or null when no prompt is padded. */
+  private static NDArray maskOf(NDManager sm, int[] mask, int b, int total, int len,
+      boolean padded) {
+    return padded ? sm.create(slice(mask, b, total, 0, len), new Shape(b, len)) : null;
   }
 
   private static int firstStop(String text, List<String> stops) {

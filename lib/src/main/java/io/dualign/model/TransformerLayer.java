@@ -50,8 +50,9 @@ final class TransformerLayer extends AbstractBlock {
 
   /**
    * @param x the residual stream {@code [b·t, dModel]}, rows batch-major
-   * @param bias additive attention bias {@code [batch, 1, time, keys]} (0 allowed, -1e9 masked),
-   *     or {@code [batch, 1, 1, keys]} shared by every query
+   * @param bias additive attention bias {@code [batch or 1, 1, time or 1, keys]} (0 allowed, -1e9
+   *     masked; a size-1 dimension is shared by every row or query), or null when every query
+   *     sees every key
    * @param queryScale 1/√(head dimension) as a {@link Scalars} array (one per forward pass)
    * @param cache keys/values of earlier tokens, updated in place; null for a full forward
    */
@@ -63,25 +64,40 @@ final class TransformerLayer extends AbstractBlock {
     NDList parts = linear(ps, qkv, h, training)
         .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 1);
     // Queries [b, kvHeads, t * group, hd]: row i * group + j is token i's query head j of the
-    // group (a view, no copy, when kvHeads = 1).
-    NDArray q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 1, 3, 4)
-        .reshape(b, kvHeads, t * group, hd);
-    NDArray k = parts.get(1).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    NDArray v = parts.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    // group (a view, no copy, when kvHeads = 1). A single token (a decoding step) needs no
+    // transposes: its rows are already in that order.
+    NDArray q;
+    NDArray k;
+    NDArray v;
+    if (t == 1) {
+      q = parts.get(0).reshape(b, kvHeads, group, hd);
+      k = parts.get(1).reshape(b, kvHeads, 1, hd);
+      v = parts.get(2).reshape(b, kvHeads, 1, hd);
+    } else {
+      q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 1, 3, 4)
+          .reshape(b, kvHeads, t * group, hd);
+      k = parts.get(1).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+      v = parts.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    }
     if (cache != null) {
       NDArray[] kv = cache.append(layer, k, v);
       k = kv[0];
       v = kv[1];
     }
     long keys = k.getShape().get(2);
-    NDArray scores = q.mul(queryScale).matMul(k.transpose(0, 1, 3, 2))
-        .reshape(b, kvHeads, t, group, keys);
-    // In training the bias is added out of place: an in-place op on a view makes autograd copy
-    // the whole base (CopySlices); without gradients in place saves an allocation.
-    NDArray biasView = bias.reshape(b, 1, t, 1, keys);
-    scores = training ? scores.add(biasView) : scores.addi(biasView);
-    NDArray att = scores.softmax(-1).reshape(b, kvHeads, t * group, keys).matMul(v)
-        .reshape(b, kvHeads, t, group, hd).transpose(0, 2, 1, 3, 4).reshape(b * t, dModel);
+    NDArray scores = q.mul(queryScale).matMul(k.transpose(0, 1, 3, 2));
+    if (bias != null) {
+      // In training the bias is added out of place: an in-place op on a view makes autograd
+      // copy the whole base (CopySlices); without gradients in place saves an allocation.
+      Shape bs = bias.getShape();
+      NDArray biasView = bias.reshape(bs.get(0), 1, bs.get(2), 1, keys);
+      scores = scores.reshape(b, kvHeads, t, group, keys);
+      scores = (training ? scores.add(biasView) : scores.addi(biasView))
+          .reshape(b, kvHeads, t * group, keys);
+    }
+    NDArray att = scores.softmax(-1).matMul(v);
+    att = t == 1 ? att.reshape(b, dModel) : att.reshape(b, kvHeads, t, group, hd)
+        .transpose(0, 2, 1, 3, 4).reshape(b * t, dModel);
     NDArray x1 = x.add(linear(ps, proj, att, training));
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
     NDArray f = Activation.gelu(linear(ps, fc1, h2, training));

@@ -3,6 +3,7 @@ package io.dualign.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -61,7 +62,9 @@ public final class TransformerNet extends AbstractBlock {
    * {@code [batch, time, vocab]} or scores {@code [batch, time]}.
    *
    * @param attentionMask {@code [batch, keys]} 1 for a token, 0 for padding; {@code keys} is the
-   *     cached length plus {@code time} (the last {@code time} columns belong to {@code ids})
+   *     cached length plus {@code time} (the last {@code time} columns belong to {@code ids}).
+   *     Null when no row has padding (every cached and new token real): the same result without
+   *     the masking work
    * @param cache earlier keys/values, extended in place; null for a full forward
    */
   public NDArray forward(ParameterStore ps, NDArray ids, NDArray attentionMask, KvCache cache,
@@ -78,8 +81,8 @@ public final class TransformerNet extends AbstractBlock {
       boolean training) {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
-    long s = attentionMask.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
+    long s = attentionMask == null ? past + t : attentionMask.getShape().get(1);
     if (past + t != s) {
       throw new IllegalArgumentException("attention mask covers " + s + " keys but the cache holds "
           + past + " and " + t + " new tokens were given");
@@ -89,11 +92,21 @@ public final class TransformerNet extends AbstractBlock {
           + "length " + arch.contextLength());
     }
     NDManager m = ids.getManager();
-    NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
-    // Position of a token = number of real tokens before it, so left padding changes nothing.
-    NDArray positions = mask.cumSum(1).sub(1).clip(0, arch.contextLength() - 1)
-        .get(":, " + (s - t) + ":").toType(DataType.INT64, false);
-    NDArray bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s); // padding keys
+    NDArray positions;
+    NDArray bias = null; // additive attention bias, [1 or b, 1, 1 or t, s]; null: none
+    if (attentionMask == null) {
+      long[] pos = new long[(int) (b * t)];
+      for (int i = 0; i < pos.length; i++) {
+        pos[i] = past + i % t;
+      }
+      positions = m.create(pos, new Shape(b, t));
+    } else {
+      NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+      // Position of a token = number of real tokens before it, so left padding changes nothing.
+      positions = mask.cumSum(1).sub(1).clip(0, arch.contextLength() - 1)
+          .get(new NDIndex().addAllDim().addSliceDim(s - t, s)).toType(DataType.INT64, false);
+      bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s); // padding keys
+    }
     if (t > 1) { // a single new token sees every key: nothing to mask causally
       float[] causal = new float[(int) (t * s)];
       for (int i = 0; i < t; i++) {
@@ -101,15 +114,16 @@ public final class TransformerNet extends AbstractBlock {
           causal[(int) (i * s + j)] = j <= past + i ? 0f : MASKED;
         }
       }
-      bias = bias.add(m.create(causal, new Shape(1, 1, t, s)));
+      NDArray causalBias = m.create(causal, new Shape(1, 1, t, s));
+      bias = bias == null ? causalBias : bias.add(causalBias);
     }
-    NDArray queryScale = TransformerLayer.queryScale(mask, arch.headDim());
     NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
     // The residual stream as a [b·t, dModel] matrix (see TransformerLayer).
     NDArray x = Embedding.embedding(ids, tok, SparseFormat.DENSE).singletonOrThrow()
         .add(Embedding.embedding(positions, pos, SparseFormat.DENSE).singletonOrThrow())
         .reshape(b * t, arch.dModel());
+    NDArray queryScale = TransformerLayer.queryScale(x, arch.headDim());
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(ps, x, b, t, bias, queryScale, cache, i, training);
     }

@@ -38,6 +38,37 @@ class GeneratorTest {
     }
   }
 
+  /**
+   * Rows of equal length run without an attention mask, also after one ends at EOS and feeds
+   * padding: that may not change another row's text.
+   */
+  @Test
+  void aRowEndingEarlyChangesNoOtherRow() {
+    try (BuiltInTransformer lm = TinyModels.newLm(6)) {
+      List<long[]> prompts = List.of(new long[] {3, 4, 5}, new long[] {6, 7, 8},
+          new long[] {9, 10, 11});
+      long[] seeds = {7, 8, 9};
+      SamplingParams p = new SamplingParams(1.0, 1.0, 0, 12, List.of());
+      long[] row0 = new Generator(lm, -1, 1, null).generate(List.of(prompts.get(0)),
+          new long[] {7}, p, true).get(0).tokens();
+      long eos = row0[3]; // row 0 ends at its 4th token (or earlier, if that id came before)
+      Generator g = new Generator(lm, eos, 1, null);
+      List<Generation> batch = g.generate(prompts, seeds, p, true);
+      assertEquals(Generation.Reason.EOS, batch.get(0).reason());
+      assertTrue(batch.get(0).tokens().length <= 3);
+      int longer = 0;
+      for (int r = 0; r < 3; r++) {
+        Generation alone = g.generate(List.of(prompts.get(r)), new long[] {seeds[r]}, p, true)
+            .get(0);
+        assertArrayEquals(alone.tokens(), batch.get(r).tokens(), "row " + r);
+        assertArrayEquals(alone.tokens(), g.generate(prompts, seeds, p, false).get(r).tokens(),
+            "row " + r + " recomputed");
+        longer += batch.get(r).tokens().length > batch.get(0).tokens().length + 1 ? 1 : 0;
+      }
+      assertTrue(longer > 0, "no row outlived row 0: nothing ran after it ended");
+    }
+  }
+
   @Test
   void greedyStopsAtEosAndStopStrings() {
     try (BuiltInTransformer lm = TinyModels.newLm(4)) {

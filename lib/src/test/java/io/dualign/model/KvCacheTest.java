@@ -60,6 +60,43 @@ class KvCacheTest {
     }
   }
 
+  /**
+   * No mask (no row has padding) skips the masking work but must give exactly the logits of a
+   * mask of ones: in a full forward, a cached prompt and cached single tokens.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {4, 1})
+  void noMaskGivesExactlyTheLogitsOfAMaskOfOnes(int kvHeads) {
+    try (BuiltInTransformer lm = BuiltInTransformer.create(TinyModels.lm(kvHeads), 5,
+        ai.djl.Device.cpu()); NDManager m = lm.manager().newSubManager()) {
+      int b = 2;
+      int t = 9;
+      long[] ids = new long[b * t];
+      Random rnd = new Random(11);
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = 2 + rnd.nextInt(62);
+      }
+      NDArray all = m.create(ids, new Shape(b, t));
+      NDArray ones = m.ones(new Shape(b, t), ai.djl.ndarray.types.DataType.INT32);
+      float[] full = lm.logits(all, ones, false).toFloatArray();
+      assertArrayEquals(full, lm.logits(all, null, false).toFloatArray());
+      KvCache masked = lm.newCache(m, t);
+      KvCache unmasked = lm.newCache(m, t);
+      for (int len = 5; len <= t; len++) {
+        int from = len == 5 ? 0 : len - 1;
+        NDArray in = all.get(":, " + from + ":" + len);
+        float[] withMask = lm.lastLogits(in, ones.get(":, :" + len), masked).toFloatArray();
+        float[] without = lm.lastLogits(in, null, unmasked).toFloatArray();
+        assertArrayEquals(withMask, without, "length " + len);
+        for (int r = 0; r < b; r++) { // and the cached path still matches the full forward
+          for (int v = 0; v < 64; v++) {
+            assertEquals(full[(r * t + len - 1) * 64 + v], without[r * 64 + v], 1e-4);
+          }
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {4, 1})
   void cachedGenerationGivesTheSameTokensAsRecomputation(int kvHeads) {

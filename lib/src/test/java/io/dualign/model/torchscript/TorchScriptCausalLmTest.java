@@ -43,6 +43,20 @@ class TorchScriptCausalLmTest {
     assertTrue(max < 1e-5, "max abs diff " + max);
   }
 
+  /** A null mask (no padding, as the generator passes for unpadded batches) is a mask of ones. */
+  @Test
+  void noMaskIsAMaskOfOnes() {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      long[] ids = Reference.rightBatch().inputIds()[0];
+      ai.djl.ndarray.NDArray in = m.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length));
+      float[] ones = lm.logits(in, m.ones(in.getShape(), ai.djl.ndarray.types.DataType.INT64),
+          false).toFloatArray();
+      float[] none = lm.logits(in, null, false).toFloatArray();
+      assertEquals(ids.length * lm.vocabSize(), none.length);
+      assertArrayEquals(ones, none);
+    }
+  }
+
   @Test
   void leftPaddingGivesTheSameLogitsAtRealTokens() {
     TokenBatch right = Reference.rightBatch();
