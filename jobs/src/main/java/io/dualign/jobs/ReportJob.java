@@ -2,8 +2,11 @@ package io.dualign.jobs;
 
 import io.dualign.report.RunReport;
 import io.dualign.run.PendingOutput;
+import io.dualign.run.SweepLayout;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code ReportJob} is the {@code report} stage: it writes {@code report/index.html} and its PNG
@@ -17,7 +20,27 @@ final class ReportJob implements StageJob {
         ctx.config().dual().constraints(), ctx.config().report().samplePrompts());
     Map<String, Object> marker = new LinkedHashMap<>();
     marker.put("run_id", ctx.runId());
+    marker.put("sweep_thresholds", sweepThresholds(ctx));
     marker.putAll(report.write(out.path()));
     return marker;
+  }
+
+  /**
+   * Stale when the run's committed threshold sweep ({@code sweep/summary}) covers other b's
+   * than the report drew (a sweep added to or changed on the run since).
+   */
+  @Override
+  public Optional<String> staleness(StageContext ctx, Map<String, Object> marker) {
+    List<Double> drawn = SweepJob.doubles(marker.get("sweep_thresholds"));
+    List<Double> now = sweepThresholds(ctx);
+    return java.util.Objects.equals(drawn, now) ? Optional.empty()
+        : Optional.of("it drew the threshold sweep of b = " + drawn + ", the run's sweep/summary"
+            + " now has b = " + now);
+  }
+
+  /** The b's of the committed sweep/summary, or null when the run has none. */
+  private static List<Double> sweepThresholds(StageContext ctx) {
+    return ctx.runDir().marker(SweepLayout.SUMMARY)
+        .map(m -> SweepJob.doubles(m.get("thresholds"))).orElse(null);
   }
 }

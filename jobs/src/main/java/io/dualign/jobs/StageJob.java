@@ -11,4 +11,14 @@ import java.util.Map;
 @FunctionalInterface
 public interface StageJob {
   Map<String, Object> run(StageContext ctx, PendingOutput out) throws Exception;
+
+  /**
+   * Why this stage's committed output (its marker given) no longer matches the run: a key that
+   * may change on resume ({@link io.dualign.config.DualignConfig#CHANGEABLE_ON_RESUME}) or an
+   * output it drew from has changed since. Empty (the default) when it still matches and is
+   * skipped; otherwise {@link StageRunner} redoes it, discarding a plain stage's output first.
+   */
+  default java.util.Optional<String> staleness(StageContext ctx, Map<String, Object> marker) {
+    return java.util.Optional.empty();
+  }
 }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code StageRunner} runs a stage with the run directory's contract: a committed stage is skipped
- * (resume), a partial one is replaced, and the output commits by rename plus its marker.
+ * (resume) unless its job finds it stale ({@link StageJob#staleness}: then it is redone), a
+ * partial one is replaced, and the output commits by rename plus its marker.
  */
 public final class StageRunner {
   private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
@@ -26,8 +27,19 @@ public final class StageRunner {
     String name = stage.cliName();
     OutputState state = dir.state(name);
     if (state == OutputState.COMMITTED) {
-      LOG.info("{}: already committed in {}; skipping", name, dir.path(name));
-      return new Outcome(stage, true, dir.marker(name).orElseThrow());
+      Map<String, Object> committed = dir.marker(name).orElseThrow();
+      java.util.Optional<String> stale = job.staleness(ctx, committed);
+      if (stale.isEmpty()) {
+        LOG.info("{}: already committed in {}; skipping", name, dir.path(name));
+        return new Outcome(stage, true, committed);
+      }
+      LOG.info("{}: committed output is out of date ({}); redoing it", name, stale.get());
+      if (job instanceof CompositeStageJob composite) {
+        composite.reopen(ctx, name);
+      } else {
+        dir.discard(name);
+      }
+      state = dir.state(name);
     }
     if (job instanceof CompositeStageJob composite) {
       LOG.info("{}: starting (parts committed one by one; committed parts are kept)", name);

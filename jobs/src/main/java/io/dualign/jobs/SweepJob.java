@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -87,6 +88,41 @@ final class SweepJob implements CompositeStageJob {
     s.put("table_rows", rows);
     s.put("by_threshold", perB);
     return s;
+  }
+
+  /**
+   * Stale when {@code dual.sweep} lists other thresholds than the committed sweep (b's added,
+   * removed or reordered on a resumed run). An empty {@code dual.sweep} leaves a committed sweep
+   * as it is.
+   */
+  @Override
+  public Optional<String> staleness(StageContext ctx, Map<String, Object> marker) {
+    List<Double> now = ctx.config().dual().sweep();
+    List<Double> was = doubles(marker.get("thresholds"));
+    return now.isEmpty() || now.equals(was) ? Optional.empty()
+        : Optional.of("it swept b = " + was + ", dual.sweep is now " + now);
+  }
+
+  /**
+   * Drops the stage's marker and the frontier table, keeping every committed b (a b still in
+   * {@code dual.sweep} is then skipped; one no longer in it stays on disk, outside the table).
+   */
+  @Override
+  public void reopen(StageContext ctx, String stage) {
+    ctx.runDir().uncommit(stage);
+    ctx.runDir().discard(SweepLayout.SUMMARY);
+  }
+
+  /** A JSON list of numbers as doubles (null when absent). */
+  static List<Double> doubles(Object list) {
+    if (!(list instanceof List<?> l)) {
+      return null;
+    }
+    List<Double> out = new ArrayList<>();
+    for (Object o : l) {
+      out.add(o instanceof Number n ? n.doubleValue() : null);
+    }
+    return out;
   }
 
   /** The relabelling methods of align.methods (those whose policy depends on b). */

@@ -181,6 +181,34 @@ class SweepJobTest {
       String page = Files.readString(tmp.resolve("run/report/index.html"));
       assertTrue(page.contains("Threshold sweep (sweep/summary)"), page);
       assertTrue(page.contains("<td>0.300</td>"), page);
+      assertEquals(List.of(0.3, 0.0), rep.marker().get("sweep_thresholds"));
+      assertTrue(StageRunner.run(ctx, Stage.REPORT, new ReportJob()).skipped());
+
+      // dual.sweep changed on the resumed run (here cut to b = 0): the sweep redoes only its
+      // table (b = 0 is not recomputed; b = 0.3 stays on disk, outside the table), then the
+      // report, which drew the old table, is redone
+      StageContext cut = ctx.derive(cfg.with(Map.of("dual.sweep", List.of(0.0))), dir);
+      assertTrue(new SweepJob().staleness(cut, dir.marker("sweep").orElseThrow()).isPresent());
+      StageRunner.Outcome resized = StageRunner.run(cut, Stage.SWEEP,
+          new SweepJob(AlignFixture.rollouts(cfg)));
+      assertFalse(resized.skipped());
+      assertEquals(List.of(0.0), resized.marker().get("thresholds"));
+      assertEquals(b0Finished, dir.marker("sweep/b=0").orElseThrow().get("finished"));
+      assertEquals(OutputState.COMMITTED, dir.state("sweep/b=0.3"));
+      List<Row> table3 = ctx.spark().read().schema(SweepTable.schema(safety))
+          .parquet(dir.path(SweepLayout.SUMMARY).toString()).collectAsList();
+      assertEquals(table2.stream().filter(r -> r.isNullAt(r.fieldIndex("b"))
+          || r.<Double>getAs("b") == 0.0).map(Row::toString).toList(),
+          table3.stream().map(Row::toString).toList());
+      assertTrue(StageRunner.run(cut, Stage.SWEEP, new SweepJob()).skipped());
+      StageRunner.Outcome rep2 = StageRunner.run(cut, Stage.REPORT, new ReportJob());
+      assertFalse(rep2.skipped());
+      assertEquals(List.of(0.0), rep2.marker().get("sweep_thresholds"));
+      assertEquals(Map.of("one-shot", 1, "CAID (final iteration)", 1),
+          ((Map<String, Object>) rep2.marker().get("chart_points")).get("threshold"));
+      // an empty dual.sweep leaves the committed sweep alone
+      StageContext none2 = ctx.derive(cfg.with(Map.of("dual.sweep", List.of())), dir);
+      assertTrue(StageRunner.run(none2, Stage.SWEEP, new SweepJob()).skipped());
     }
   }
 

@@ -18,6 +18,15 @@ public final class DualignConfig implements Serializable {
   /** The section whose keys may differ between invocations on one run directory. */
   public static final String RUNTIME_SECTION = "runtime.";
 
+  /**
+   * Keys outside {@link #RUNTIME_SECTION} that may also change when a run is resumed, because no
+   * committed output depends on them except the ones that check their value and redo
+   * themselves: {@code dual.sweep} (each b's outputs live under {@code sweep/b=<b>/}; the
+   * {@code sweep} and {@code report} stages redo their summary when the list changes). A sweep
+   * can so be added to, extended on or cut from a run whose models are already trained.
+   */
+  public static final java.util.Set<String> CHANGEABLE_ON_RESUME = java.util.Set.of("dual.sweep");
+
   private final String profile;
   private final Map<String, Object> values;
   private final RunSettings run;

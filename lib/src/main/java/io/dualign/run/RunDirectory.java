@@ -123,16 +123,17 @@ public final class RunDirectory {
 
   /**
    * Writes {@code manifest.json} on the run's first invocation; on later ones checks that the
-   * configuration matches the recorded one (all keys but {@code runtime.*}) and returns the
-   * recorded manifest.
+   * configuration matches the recorded one (all keys but {@code runtime.*} and {@link
+   * DualignConfig#CHANGEABLE_ON_RESUME}) and returns the recorded manifest. A changed key of
+   * {@code CHANGEABLE_ON_RESUME} is recorded: its new value in {@code config}, the change (time,
+   * key, old and new value) appended to {@code config_changes}.
    *
    * @throws ConfigError when the configuration differs from the run's, naming the keys
    */
   public Map<String, Object> ensureManifest(DualignConfig config, Map<String, Object> versions) {
     Optional<Map<String, Object>> existing = manifest();
     if (existing.isPresent()) {
-      checkSameConfig(existing.get(), config);
-      return existing.get();
+      return recordChanges(existing.get(), checkSameConfig(existing.get(), config));
     }
     refuseForeignDirectory();
     Map<String, Object> m = new LinkedHashMap<>();
@@ -213,22 +214,63 @@ public final class RunDirectory {
     return r;
   }
 
+  /**
+   * Refuses a configuration that differs from the manifest's outside the keys that may change;
+   * returns the changed keys that may (key → new value).
+   */
   @SuppressWarnings("unchecked")
-  private void checkSameConfig(Map<String, Object> manifest, DualignConfig config) {
+  private Map<String, Object> checkSameConfig(Map<String, Object> manifest, DualignConfig config) {
     Map<String, Object> recorded = (Map<String, Object>) manifest.getOrDefault("config", Map.of());
     Map<String, Object> now = config.identityValues();
     List<String> diffs = new ArrayList<>();
+    Map<String, Object> changeable = new LinkedHashMap<>();
     for (String key : new TreeSet<>(union(recorded.keySet(), now.keySet()))) {
       Object a = normalise(recorded.get(key));
       Object b = normalise(now.get(key));
-      if (!Objects.equals(a, b)) {
+      if (Objects.equals(a, b)) {
+        continue;
+      }
+      if (DualignConfig.CHANGEABLE_ON_RESUME.contains(key)) {
+        changeable.put(key, now.get(key));
+      } else {
         diffs.add(key + " was " + a + ", now " + b);
       }
     }
     if (!diffs.isEmpty()) {
       throw new ConfigError("run directory " + root + " was made with another configuration ("
-          + String.join("; ", diffs) + "); resume with the same settings or use a new --run-dir");
+          + String.join("; ", diffs) + "); resume with the same settings or use a new --run-dir"
+          + " (of the keys outside runtime.* only " + new TreeSet<>(
+              DualignConfig.CHANGEABLE_ON_RESUME) + " may change on a run)");
     }
+    return changeable;
+  }
+
+  /** Writes the changed keys into the manifest (see {@link #ensureManifest}); returns it. */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> recordChanges(Map<String, Object> manifest,
+      Map<String, Object> changed) {
+    if (changed.isEmpty()) {
+      return manifest;
+    }
+    Map<String, Object> m = new LinkedHashMap<>(manifest);
+    Map<String, Object> config = new java.util.TreeMap<>(
+        (Map<String, Object>) m.getOrDefault("config", Map.of()));
+    List<Object> changes = new ArrayList<>((List<Object>) m.getOrDefault("config_changes",
+        List.of()));
+    String at = java.time.Instant.now().toString();
+    for (Map.Entry<String, Object> e : changed.entrySet()) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("at", at);
+      c.put("key", e.getKey());
+      c.put("was", config.get(e.getKey()));
+      c.put("now", e.getValue());
+      changes.add(c);
+      config.put(e.getKey(), e.getValue());
+    }
+    m.put("config", config);
+    m.put("config_changes", changes);
+    writeAtomically(new Path(root, MANIFEST), Json.write(m));
+    return m;
   }
 
   private static TreeSet<String> union(java.util.Set<String> a, java.util.Set<String> b) {
@@ -247,6 +289,33 @@ public final class RunDirectory {
       return l.stream().map(RunDirectory::normalise).toList();
     }
     return v;
+  }
+
+  /**
+   * Deletes an output (committed or not) and any temporary attempt at it: for an output that is
+   * out of date and about to be redone.
+   */
+  public void discard(String output) {
+    try {
+      fs.delete(path(output), true);
+      for (Path p : tempAttempts(output)) {
+        fs.delete(p, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path(output), e);
+    }
+  }
+
+  /**
+   * Removes an output's marker only, so a committed composite output (one committed part by
+   * part) becomes partial and a rerun keeps its committed parts.
+   */
+  public void uncommit(String output) {
+    try {
+      fs.delete(new Path(path(output), MARKER), false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the marker of " + path(output), e);
+    }
   }
 
   /**

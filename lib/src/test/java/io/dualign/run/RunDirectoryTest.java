@@ -88,10 +88,58 @@ class RunDirectoryTest {
     ConfigError e = assertThrows(ConfigError.class, () -> run.ensureManifest(
         LOADER.load("tiny", null, List.of("run.seed=8")), Versions.all()));
     assertTrue(e.getMessage().contains("run.seed was 7, now 8"), e.getMessage());
+    assertTrue(e.getMessage().contains("only [dual.sweep] may change"), e.getMessage());
     // runtime.* may change between invocations.
     run.ensureManifest(LOADER.load("tiny", null,
         List.of("run.seed=7", "runtime.master=local[1]", "runtime.djlThreadsPerTask=4")),
         Versions.all());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSweepMayBeAddedOrChangedOnResumeAndIsRecorded(@TempDir Path dir) {
+    RunDirectory run = open(dir);
+    run.ensureManifest(LOADER.load("tiny", null, List.of("run.seed=7")), Versions.all());
+    Map<String, Object> m = run.ensureManifest(LOADER.load("tiny", null,
+        List.of("run.seed=7", "dual.sweep=[0.5,1.0]")), Versions.all());
+    run.ensureManifest(LOADER.load("tiny", null, List.of("run.seed=7", "dual.sweep=[1.0]")),
+        Versions.all());
+    Map<String, Object> read = run.manifest().orElseThrow();
+    assertEquals(m.get("run_id"), read.get("run_id"));
+    assertEquals(List.of(1.0), ((Map<String, Object>) read.get("config")).get("dual.sweep"));
+    List<Map<String, Object>> changes = (List<Map<String, Object>>) read.get("config_changes");
+    assertEquals(2, changes.size());
+    assertEquals("dual.sweep", changes.get(0).get("key"));
+    assertEquals(List.of(), changes.get(0).get("was"));
+    assertEquals(List.of(0.5, 1.0), changes.get(0).get("now"));
+    assertEquals(List.of(0.5, 1.0), changes.get(1).get("was"));
+    assertEquals(List.of(1.0), changes.get(1).get("now"));
+    // the same sweep again changes nothing; another key is still refused
+    run.ensureManifest(LOADER.load("tiny", null, List.of("run.seed=7", "dual.sweep=[1.0]")),
+        Versions.all());
+    assertEquals(2, ((List<Object>) run.manifest().orElseThrow().get("config_changes")).size());
+    ConfigError e = assertThrows(ConfigError.class, () -> run.ensureManifest(LOADER.load("tiny",
+        null, List.of("run.seed=8", "dual.sweep=[2.0]")), Versions.all()));
+    assertTrue(e.getMessage().contains("run.seed was 7, now 8"), e.getMessage());
+    assertFalse(e.getMessage().contains("dual.sweep was"), e.getMessage());
+  }
+
+  @Test
+  void discardAndUncommitRemoveAnOutputOrOnlyItsMarker(@TempDir Path dir) throws Exception {
+    RunDirectory run = open(dir);
+    run.ensureManifest(LOADER.defaults(), Versions.all());
+    for (String name : List.of("report", "sweep")) {
+      PendingOutput out = run.begin(name);
+      Files.writeString(Paths.get(out.path().toUri()).resolve("part"), "x");
+      out.commit(Map.of());
+      assertEquals(OutputState.COMMITTED, run.state(name));
+    }
+    run.discard("report");
+    assertEquals(OutputState.ABSENT, run.state("report"));
+    assertFalse(Files.exists(dir.resolve("report")));
+    run.uncommit("sweep");
+    assertEquals(OutputState.PARTIAL, run.state("sweep"));
+    assertEquals("x", Files.readString(dir.resolve("sweep/part")));
   }
 
   @Test
