@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code align [--method caid|oneshot|dpo-helpful|dpo-safe]}: one method, or without
+ * {@code align [--method caid|oneshot|dpo-helpful|dpo-safe|safe-rlhf]}: one method, or without
  * {@code --method} every method of {@code align.methods} (what {@code pipeline} runs). The option
  * does not change the configuration, so several methods can run one after the other on one run
  * directory; the stage's marker is written once every configured method is committed.
@@ -25,7 +25,7 @@ final class AlignCommand implements Callable<Integer> {
   @Mixin CommonOptions options;
   @Spec CommandSpec spec;
 
-  @Option(names = "--method", paramLabel = "caid|oneshot|dpo-helpful|dpo-safe",
+  @Option(names = "--method", paramLabel = "caid|oneshot|dpo-helpful|dpo-safe|safe-rlhf",
       description = "The method to run (default: every method of align.methods).")
   String method;
 

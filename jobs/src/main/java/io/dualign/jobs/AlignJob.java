@@ -16,7 +16,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * {@code AlignJob} is the {@code align} stage: every method of {@code align.methods} through
- * {@link AlignRun} (CAID, one-shot, DPO-helpful, DPO-safe), each committed as
+ * {@link AlignRun} (CAID, one-shot, DPO-helpful, DPO-safe, Safe RLHF), each committed as
  * {@code align/<method>} over its iterations; the stage's own marker comes when all are done.
  * {@code align --method X} runs one method ({@link #runMethod}).
  */
@@ -48,7 +48,7 @@ final class AlignJob implements CompositeStageJob {
     require(dir, Stage.SFT, method);
     double[] lambdaStar = null;
     String samples = null;
-    if (method.relabels()) {
+    if (method.startsAtLambdaStar()) {
       require(dir, Stage.SOLVE_DUAL, method);
       lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName()).orElseThrow(),
           ctx.config().dual().constraints());

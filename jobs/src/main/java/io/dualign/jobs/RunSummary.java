@@ -17,7 +17,7 @@ final class RunSummary {
   private RunSummary() {}
 
   /**
-   * The five lines.
+   * The five lines, and a sixth for Safe RLHF when the evaluation holds its policy.
    *
    * @param constraint the first constraint's name; its utility column is utility_&lt;name&gt;
    * @param threshold its threshold
@@ -63,6 +63,13 @@ final class RunSummary {
         : m.get(constraint);
     out.add("λ* (one-shot): " + (star == null ? "n/a (run 'dualign solve-dual')" : fmt(star))
         + "; CAID final λ: " + (fin == null ? "n/a (run 'dualign align')" : fmt(fin)));
+    Map<String, Object> s = (Map<String, Object>) policies.get("safe-rlhf");
+    if (s != null) { // the primal-dual baseline, when align.methods has it
+      Object sMet = s.get("constraint_met_" + constraint);
+      out.add("Safe RLHF (primal-dual baseline): Δ " + constraint + " " + delta(s, "delta_" + u)
+          + " (b met: " + (sMet == null ? "n/a" : (Boolean) sMet ? "yes" : "no") + "); Δ reward "
+          + delta(s, "delta_reward") + (gold ? "; gold (−Δ cost) " + goldSafety(s) : ""));
+    }
     return out;
   }
 

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code SweepJob} is the {@code sweep} stage, the threshold sweep: for each b of
  * {@code dual.sweep} (thresholds of the first constraint) it runs the run's own
  * {@code solve-dual}, {@code align} (the relabelling methods of {@code align.methods}: caid,
- * oneshot) and {@code evaluate} jobs with that b, in a view of the run directory that places
+ * oneshot, safe-rlhf) and {@code evaluate} jobs with that b, in a view of the run directory that places
  * their outputs under {@code sweep/b=<b>/} ({@link SweepLayout}); sample-ref, score, the models
  * and the reference log-probabilities are the run's, shared by every b. Each b commits its
  * stages one by one and then its folder's marker, so a rerun skips committed b's (and committed
@@ -75,8 +75,12 @@ final class SweepJob implements CompositeStageJob {
         marker = runThreshold(ctx, b, methods);
       }
       perB.put(folder, marker);
-      thresholds.add(new SweepTable.Threshold(b, number(marker.get("lambda_star")),
-          number(marker.get("caid_final_lambda")), summaryRows(ctx, b)));
+      Map<String, Double> finalLambda = new LinkedHashMap<>();
+      finalLambda.put(AlignMethod.CAID.cliName(), number(marker.get("caid_final_lambda")));
+      finalLambda.put(AlignMethod.SAFE_RLHF.cliName(),
+          number(marker.get("safe_rlhf_final_lambda")));
+      thresholds.add(new SweepTable.Threshold(b, number(marker.get("lambda_star")), finalLambda,
+          summaryRows(ctx, b)));
     }
     long rows = writeTable(ctx, c, thresholds);
     Map<String, Object> s = new LinkedHashMap<>();
@@ -176,6 +180,8 @@ final class SweepJob implements CompositeStageJob {
     m.put("lambda_star", lambdaOf(solve.get("lambda"), name));
     m.put("caid_final_lambda", view.marker(AlignRun.methodOutput(AlignMethod.CAID))
         .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
+    m.put("safe_rlhf_final_lambda", view.marker(AlignRun.methodOutput(AlignMethod.SAFE_RLHF))
+        .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
     m.put("methods", methods);
     m.put("policies", eval.get("policies"));
     m.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -236,10 +242,16 @@ final class SweepJob implements CompositeStageJob {
           caid = k;
         }
       }
-      out.add(String.format(Locale.ROOT, "sweep b = %s: λ* %s, CAID final λ %s; Δ %s one-shot %s,"
-          + " CAID %s", fmt(m.get("b")), fmt(m.get("lambda_star")),
+      String line = String.format(Locale.ROOT, "sweep b = %s: λ* %s, CAID final λ %s; Δ %s "
+          + "one-shot %s, CAID %s", fmt(m.get("b")), fmt(m.get("lambda_star")),
           fmt(m.get("caid_final_lambda")), name, delta(pol.get("oneshot"), name),
-          delta(caid == null ? null : pol.get(caid), name)));
+          delta(caid == null ? null : pol.get(caid), name));
+      if (pol.containsKey(AlignMethod.SAFE_RLHF.cliName())) {
+        line += String.format(Locale.ROOT, ", Safe RLHF %s (final λ %s)",
+            delta(pol.get(AlignMethod.SAFE_RLHF.cliName()), name),
+            fmt(m.get("safe_rlhf_final_lambda")));
+      }
+      out.add(line);
     }
     return out;
   }

@@ -33,4 +33,22 @@ class SweepLinesTest {
             + "CAID +0.094 (met)",
         "sweep b = 0.500: λ* 50.000, CAID final λ n/a; Δ safety one-shot n/a, CAID n/a"), lines);
   }
+
+  @Test
+  void safeRlhfIsAddedWhenItWasSwept() {
+    Map<String, Object> b1 = new LinkedHashMap<>();
+    b1.put("b", 1.0);
+    b1.put("lambda_star", 0.7);
+    b1.put("caid_final_lambda", 1.07);
+    b1.put("safe_rlhf_final_lambda", 1.3);
+    b1.put("policies", Map.of(
+        "oneshot", Map.of("delta_utility_safety", -0.1, "constraint_met_safety", false),
+        "caid-4", Map.of("delta_utility_safety", 1.1, "constraint_met_safety", true),
+        "safe-rlhf", Map.of("delta_utility_safety", 0.8, "constraint_met_safety", false)));
+    List<String> lines = SweepJob.lines(Map.of("constraint", "safety", "by_threshold",
+        Map.of("sweep/b=1", b1)));
+    assertEquals(List.of("sweep b = 1.000: λ* 0.700, CAID final λ 1.070; Δ safety one-shot "
+        + "-0.100 (not met), CAID +1.100 (met), Safe RLHF +0.800 (not met) (final λ 1.300)"),
+        lines);
+  }
 }

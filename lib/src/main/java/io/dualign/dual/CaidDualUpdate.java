@@ -10,7 +10,7 @@ package io.dualign.dual;
  * @param lambdaMax per-constraint caps λ_max &gt; 0 (keep λ finite when a constraint looks infeasible)
  * @param delay number of iterations whose estimate does not move λ
  */
-public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) {
+public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) implements DualUpdate {
   public CaidDualUpdate {
     if (!(eta > 0) || !Double.isFinite(eta)) {
       throw new IllegalArgumentException("dual step size η must be finite and > 0, was " + eta);
@@ -27,6 +27,7 @@ public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) {
    *
    * @throws DualStepRefusedException when some û is not usable (empty sample, NaN/∞)
    */
+  @Override
   public DualState step(DualState state, ConstraintEstimate estimate) {
     DualUpdates.check(state, estimate, lambdaMax.length);
     double[] lambda = state.lambda();

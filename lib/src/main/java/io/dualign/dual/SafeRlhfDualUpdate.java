@@ -12,7 +12,8 @@ package io.dualign.dual;
  * @param lambdaMax per-constraint caps λ_max &gt; 0 (Safe RLHF default 5)
  * @param delay number of iterations whose estimate does not move λ
  */
-public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay) {
+public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay)
+    implements DualUpdate {
   public SafeRlhfDualUpdate {
     if (!(alpha > 0) || !Double.isFinite(alpha)) {
       throw new IllegalArgumentException("Safe RLHF step size α must be finite and > 0, was "
@@ -30,6 +31,7 @@ public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay) {
    *
    * @throws DualStepRefusedException when some û is not usable (empty sample, NaN/∞)
    */
+  @Override
   public DualState step(DualState state, ConstraintEstimate estimate) {
     DualUpdates.check(state, estimate, lambdaMax.length);
     double[] lambda = state.lambda();

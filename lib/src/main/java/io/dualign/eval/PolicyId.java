@@ -5,13 +5,13 @@ import java.util.List;
 
 /**
  * A {@code PolicyId} names one evaluated policy: its method ({@code reference}, {@code oneshot},
- * {@code caid}, {@code dpo-helpful}, {@code dpo-safe}) and, for methods with several policies,
+ * {@code caid}, {@code safe-rlhf}, {@code dpo-helpful}, {@code dpo-safe}) and, for methods with several policies,
  * the iteration. Its {@link #name()} is the {@code policy} column of the evaluation tables.
  */
 public record PolicyId(String method, int iteration) {
   /** The methods in report order. */
   public static final List<String> METHODS =
-      List.of("reference", "oneshot", "caid", "dpo-helpful", "dpo-safe");
+      List.of("reference", "oneshot", "caid", "safe-rlhf", "dpo-helpful", "dpo-safe");
 
   /** Report order: by method as in {@link #METHODS} (unknown methods last), then iteration. */
   public static final Comparator<PolicyId> ORDER = Comparator

@@ -4,6 +4,7 @@ import io.dualign.dual.Constraint;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
@@ -26,10 +27,18 @@ public final class SweepTable {
    * One b of the sweep: its evaluation summary rows (category {@code all}) and its multipliers.
    *
    * @param lambdaStar the one-shot λ* of the first constraint at this b (null when unknown)
-   * @param caidFinalLambda CAID's λ at its last iteration (null when unknown)
+   * @param finalLambda the λ of the first constraint at the last iteration of each method that
+   *     moves it ({@code caid}, {@code safe-rlhf}; a missing method: null in its row)
    */
-  public record Threshold(double b, Double lambdaStar, Double caidFinalLambda,
-      List<Row> summary) {}
+  public record Threshold(double b, Double lambdaStar, Map<String, Double> finalLambda,
+      List<Row> summary) {
+    public Threshold {
+      finalLambda = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(finalLambda));
+    }
+  }
+
+  /** The methods whose final policy has a row per b, in table order. */
+  static final List<String> SWEPT_METHODS = List.of("oneshot", "caid", "safe-rlhf");
 
   /** The pinned schema of {@code sweep/summary} for the swept constraint. */
   public static StructType schema(Constraint c) {
@@ -59,7 +68,7 @@ public final class SweepTable {
 
   /**
    * The table's rows: π_ref once (from the first b's summary), then per b in increasing order
-   * one-shot and CAID's last iteration, whichever the b's summary holds.
+   * one-shot, CAID's last iteration and Safe RLHF's, whichever the b's summary holds.
    */
   public static List<Row> rows(String runId, Constraint c, List<Threshold> sweep) {
     List<Threshold> sorted = new ArrayList<>(sweep);
@@ -73,19 +82,18 @@ public final class SweepTable {
       }
     }
     for (Threshold t : sorted) {
-      Row oneshot = find(t.summary(), "oneshot");
-      if (oneshot != null) {
-        out.add(row(runId, c, t.b(), oneshot, t.lambdaStar(), t.lambdaStar()));
-      }
-      Row caid = find(t.summary(), "caid");
-      if (caid != null) {
-        out.add(row(runId, c, t.b(), caid, t.caidFinalLambda(), t.lambdaStar()));
+      for (String method : SWEPT_METHODS) {
+        Row r = find(t.summary(), method);
+        if (r != null) {
+          out.add(row(runId, c, t.b(), r, "oneshot".equals(method) ? t.lambdaStar()
+              : t.finalLambda().get(method), t.lambdaStar()));
+        }
       }
     }
     return out;
   }
 
-  /** The row of a method (CAID: its last iteration) among category-{@code all} summary rows. */
+  /** The row of a method (its last iteration) among category-{@code all} summary rows. */
   private static Row find(List<Row> summary, String method) {
     Row best = null;
     for (Row r : summary) {

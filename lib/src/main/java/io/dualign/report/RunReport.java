@@ -242,19 +242,19 @@ public final class RunReport {
         .mapToInt(r -> r.<Integer>getAs("iteration")).max().orElse(-1);
     for (Row r : overall) {
       String method = r.getAs("method");
-      boolean use = "oneshot".equals(method)
+      boolean use = "oneshot".equals(method) || "safe-rlhf".equals(method)
           || ("caid".equals(method) && r.<Integer>getAs("iteration") == lastCaid);
       Double b = r.getAs("threshold_" + c.name());
       Double d = r.getAs("delta_" + c.column());
       if (use && b != null && d != null) {
         byMethod.computeIfAbsent("caid".equals(method) ? "CAID (iteration " + lastCaid + ")"
-            : "one-shot", k -> new ArrayList<>()).add(new Charts.Point(b, d,
+            : seriesOf(method), k -> new ArrayList<>()).add(new Charts.Point(b, d,
                 orNaN(r.getAs("delta_" + c.column() + "_lower95")),
                 orNaN(r.getAs("delta_" + c.column() + "_upper95"))));
       }
     }
     if (byMethod.isEmpty()) {
-      omit("threshold", "the evaluation holds neither a one-shot nor a CAID policy");
+      omit("threshold", "the evaluation holds no one-shot, CAID or Safe RLHF policy");
       return;
     }
     countPoints("threshold", byMethod);
@@ -307,7 +307,16 @@ public final class RunReport {
 
   /** The series name of a sweep row's method. */
   private static String seriesOf(Row r) {
-    return "caid".equals(r.getAs("method")) ? "CAID (final iteration)" : "one-shot";
+    return seriesOf(r.<String>getAs("method"));
+  }
+
+  /** The series name of a method whose policy depends on b (its final iteration). */
+  private static String seriesOf(String method) {
+    return switch (method) {
+      case "caid" -> "CAID (final iteration)";
+      case "safe-rlhf" -> "Safe RLHF (final iteration)";
+      default -> "one-shot";
+    };
   }
 
   /** Fig. 1a over every b of the sweep. */
@@ -325,7 +334,7 @@ public final class RunReport {
       }
     }
     if (byMethod.isEmpty()) {
-      omit("threshold", "sweep/summary holds no one-shot or CAID row with a Δ");
+      omit("threshold", "sweep/summary holds no one-shot, CAID or Safe RLHF row with a Δ");
       return;
     }
     countPoints("threshold", byMethod);
@@ -359,7 +368,7 @@ public final class RunReport {
       }
     }
     if (byMethod.isEmpty()) {
-      omit("frontier", "sweep/summary holds no one-shot or CAID row with both Δ");
+      omit("frontier", "sweep/summary holds no one-shot, CAID or Safe RLHF row with both Δ");
       return;
     }
     Map<String, Integer> counts = new LinkedHashMap<>();
@@ -369,7 +378,7 @@ public final class RunReport {
     }
     chartPoints.put("frontier", counts);
     chart(dir, "frontier", Charts.frontierSweep(c.name(), byMethod, reference),
-        "Δ reward against Δ " + c.name() + " vs π_ref (at the origin) for one-shot and CAID at "
+        "Δ reward against Δ " + c.name() + " vs π_ref (at the origin) for each swept method at "
             + "every b of the threshold sweep, with 95% bootstrap intervals; up and right is "
             + "better.");
   }
@@ -388,12 +397,12 @@ public final class RunReport {
         "Δ " + c.name() + " [95% CI]", "met", "safety rate"), rows);
   }
 
-  /** π_ref (b null) first, then by b, one-shot before CAID. */
+  /** π_ref (b null) first, then by b, methods in report order (one-shot, CAID, Safe RLHF). */
   private static List<Row> sortByB(List<Row> rows) {
     List<Row> s = new ArrayList<>(rows);
     s.sort(Comparator.comparing((Row r) -> r.<Double>getAs("b"),
         Comparator.nullsFirst(Comparator.<Double>naturalOrder()))
-        .thenComparing(r -> "caid".equals(r.getAs("method"))));
+        .thenComparingInt(r -> PolicyId.METHODS.indexOf(r.<String>getAs("method"))));
     return s;
   }
 

@@ -7,6 +7,7 @@ import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.StructType;
@@ -58,8 +59,8 @@ class SweepTableTest {
   @Test
   void referenceOnceThenOneShotAndFinalCaidPerThresholdInIncreasingOrder() {
     List<Row> rows = SweepTable.rows("r", SAFETY, List.of(
-        new SweepTable.Threshold(1.0, 2.0, 2.5, at(1.0, 0.8, 1.05)),
-        new SweepTable.Threshold(0.5, 0.7, 0.6, at(0.5, 0.45, 0.55))));
+        new SweepTable.Threshold(1.0, 2.0, Map.of("caid", 2.5), at(1.0, 0.8, 1.05)),
+        new SweepTable.Threshold(0.5, 0.7, Map.of("caid", 0.6), at(0.5, 0.45, 0.55))));
     StructType schema = SweepTable.schema(SAFETY);
     assertEquals(5, rows.size());
     for (Row r : rows) {
@@ -90,5 +91,29 @@ class SweepTableTest {
     assertEquals(0.35, (Double) rows.get(1).get(schema.fieldIndex(
         "delta_utility_safety_lower95")), 1e-12);
     assertEquals("safety", rows.get(3).get(schema.fieldIndex("constraint")));
+  }
+
+  /** Safe RLHF's final iteration follows CAID at each b, at its own final λ. */
+  @Test
+  void safeRlhfHasARowPerThresholdAtItsFinalLambda() {
+    List<Row> at1 = new ArrayList<>(at(1.0, 0.8, 1.05));
+    at1.add(summary("safe-rlhf", "safe-rlhf", 2, "all", 1.0, -0.05, 1.2));
+    List<Row> at05 = new ArrayList<>(at(0.5, 0.45, 0.55));
+    at05.add(summary("safe-rlhf", "safe-rlhf", 2, "all", 0.5, -0.02, 0.4));
+    java.util.Map<String, Double> fin1 = new java.util.HashMap<>();
+    fin1.put("caid", 2.5);
+    fin1.put("safe-rlhf", 1.7);
+    List<Row> rows = SweepTable.rows("r", SAFETY, List.of(
+        new SweepTable.Threshold(1.0, 2.0, fin1, at1),
+        new SweepTable.Threshold(0.5, 0.7, Map.of("caid", 0.6), at05)));
+    StructType schema = SweepTable.schema(SAFETY);
+    int policy = schema.fieldIndex("policy");
+    int lambda = schema.fieldIndex("lambda");
+    int met = schema.fieldIndex("constraint_met");
+    assertEquals(List.of("reference", "oneshot", "caid-2", "safe-rlhf", "oneshot", "caid-2",
+        "safe-rlhf"), rows.stream().map(r -> r.get(policy)).toList());
+    assertEquals(1.7, rows.get(6).get(lambda));
+    assertNull(rows.get(3).get(lambda), "no final λ recorded for safe-rlhf at b = 0.5");
+    assertEquals(List.of(false, true), List.of(rows.get(3).get(met), rows.get(6).get(met)));
   }
 }

@@ -16,6 +16,7 @@ import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintEstimate;
 import io.dualign.dual.ConstraintEstimator;
 import io.dualign.dual.DualState;
+import io.dualign.dual.DualUpdate;
 import io.dualign.dual.SampleTable;
 import io.dualign.run.Json;
 import io.dualign.run.OutputState;
@@ -126,7 +127,8 @@ public final class AlignRun {
       return dir.marker(out).orElseThrow();
     }
     if (method.dualSteps() && rollouts == null) {
-      throw new IllegalStateException("align caid needs a rollout implementation");
+      throw new IllegalStateException("align " + method.cliName() + " needs a rollout "
+          + "implementation");
     }
     AlignSettings as = cfg.align();
     DualSettings ds = cfg.dual();
@@ -139,7 +141,8 @@ public final class AlignRun {
     Dataset<Row> refSamples = method.dualSteps() ? spark.read()
         .schema(SampleTable.schema(constraints)).parquet(in.referenceSamples()) : null;
 
-    double[] warm = method.relabels() ? in.lambdaStar().clone() : new double[constraints.size()];
+    double[] warm = warmStart(method, in, constraints.size());
+    DualUpdate update = dualUpdate(method);
     int done = lastCommitted(method);
     String previousModel = in.referenceModel();
     DualState start = new DualState(1, warm);
@@ -161,11 +164,12 @@ public final class AlignRun {
       return maximise(method, train, prevDir, lambda, t);
     };
     ConstraintEvaluator<IterationPolicy> evaluator = method.dualSteps()
-        ? (policy, t) -> evaluate(policy, scored, refSamples, t) : null;
-    CaidLoop<IterationPolicy> loop = new CaidLoop<>(maximiser, evaluator, ds.caidUpdate(),
+        ? (policy, t) -> evaluate(method, policy, scored, refSamples, t) : null;
+    CaidLoop<IterationPolicy> loop = new CaidLoop<>(maximiser, evaluator, update,
         as.iterations());
     LOG.info("align {}: iterations {}..{} from λ = {} with {}", method.cliName(),
-        start.iteration(), as.iterations(), Arrays.toString(start.lambda()), ds.caidUpdate());
+        start.iteration(), as.iterations(), Arrays.toString(start.lambda()),
+        method.dualSteps() ? update : "λ fixed");
     loop.resume(null, start, it -> commit(method, it, constraints));
     return commitMethod(method, constraints);
   }
@@ -207,7 +211,8 @@ public final class AlignRun {
     return new IterationPolicy(t, out, new Path(dir.path(output), MODEL).toString(), figures);
   }
 
-  private ConstraintEstimate evaluate(IterationPolicy policy, Dataset<Row> scored,
+  private ConstraintEstimate evaluate(AlignMethod method, IterationPolicy policy,
+      Dataset<Row> scored,
       Dataset<Row> refSamples, int t) {
     AlignSettings as = cfg.align();
     Dataset<Row> prompts = AlignPairs.trainPairs(scored, 0)
@@ -236,7 +241,7 @@ public final class AlignRun {
     policy.figures().put("rollout", throughput);
     ConstraintEstimate e = ConstraintEstimator.estimate(written, refSamples,
         cfg.dual().constraints());
-    LOG.info("align caid iteration {}: û = {} ± {} from {} rollouts in {} s", t,
+    LOG.info("align {} iteration {}: û = {} ± {} from {} rollouts in {} s", method.cliName(), t,
         Arrays.toString(e.slack()), Arrays.toString(e.standardError()), rows,
         String.format(Locale.ROOT, "%.1f", seconds));
     return e;
@@ -252,7 +257,7 @@ public final class AlignRun {
     s.put("lambda", it.lambda().toMap(constraints));
     s.put("estimate", it.estimate() == null ? null : it.estimate().toMaps());
     s.put("next_lambda", it.nextLambda() == null ? null : it.nextLambda().toMap(constraints));
-    s.put("dual_update", method.dualSteps() ? cfg.dual().caidUpdate().toString() : "none");
+    s.put("dual_update", method.dualSteps() ? dualUpdate(method).toString() : "none");
     s.putAll(p.figures());
     s.put("model", MODEL);
     s.put("pairs", PAIRS);
@@ -285,6 +290,27 @@ public final class AlignRun {
     s.put("final_model", "iteration-" + t + "/" + MODEL);
     s.put("beta", cfg.dual().beta());
     return dir.commitComposite(methodOutput(method), s);
+  }
+
+  /**
+   * λ(1): the one-shot λ* for CAID and one-shot, {@code dual.safeRlhf.lambdaInit} for every
+   * constraint for Safe RLHF, 0 for the data-label baselines (λ does not enter their labels).
+   */
+  private double[] warmStart(AlignMethod method, Inputs in, int constraints) {
+    if (method.startsAtLambdaStar()) {
+      return in.lambdaStar().clone();
+    }
+    double[] l = new double[constraints];
+    if (method == AlignMethod.SAFE_RLHF) {
+      Arrays.fill(l, cfg.dual().safeRlhfLambdaInit());
+    }
+    return l;
+  }
+
+  /** The method's multiplier step: CAID's, Safe RLHF's, or CAID's (unused) for fixed λ. */
+  private DualUpdate dualUpdate(AlignMethod method) {
+    return method == AlignMethod.SAFE_RLHF ? cfg.dual().safeRlhfUpdate()
+        : cfg.dual().caidUpdate();
   }
 
   private Dataset<Row> referenceLogProbs(Inputs in) throws Exception {

@@ -1,8 +1,8 @@
 package io.dualign.algo.caid;
 
-import io.dualign.dual.CaidDualUpdate;
 import io.dualign.dual.ConstraintEstimate;
 import io.dualign.dual.DualState;
+import io.dualign.dual.DualUpdate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * A {@code CaidLoop} is CAID's outer loop (DESIGN.md section 2), written against its two moving
  * parts so the neural and the exact versions share it: for t = 1..T, θ(t) = maximise(θ(t−1), λ(t));
  * if t &lt; T, û(t) = evaluate(θ(t)) and λ(t+1) = clamp(λ(t) − η·û(t), 0, λ_max). λ(1) is the warm
- * start (the one-shot λ*) and θ(0) the reference policy.
+ * start (the one-shot λ*) and θ(0) the reference policy. The same loop with Safe RLHF's
+ * multiplier step (another {@link DualUpdate}) and its λ(1) is the primal-dual baseline.
  *
  * <p>Without an evaluator λ stays at its warm start (the fixed-multiplier baselines: one-shot
  * DPO at λ*, DPO on the data's labels): no rollout, no dual step, T maximisation steps.
@@ -25,11 +26,11 @@ import java.util.function.Consumer;
 public final class CaidLoop<P> {
   private final LagrangianMaximiser<P> maximiser;
   private final ConstraintEvaluator<P> evaluator;
-  private final CaidDualUpdate update;
+  private final DualUpdate update;
   private final int iterations;
 
   public CaidLoop(LagrangianMaximiser<P> maximiser, ConstraintEvaluator<P> evaluator,
-      CaidDualUpdate update, int iterations) {
+      DualUpdate update, int iterations) {
     if (iterations < 1) {
       throw new IllegalArgumentException("CAID needs at least one iteration, was " + iterations);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.dual.CaidDualUpdate;
+import io.dualign.dual.SafeRlhfDualUpdate;
 import io.dualign.dual.DualState;
 import io.dualign.dual.DualStepRefusedException;
 import io.dualign.dual.Moments;
@@ -48,6 +49,32 @@ class CaidLoopTest {
     assertEquals(run.get(0).nextLambda(), run.get(1).lambda());
     assertNull(run.get(2).estimate());
     assertNull(run.get(2).nextLambda());
+  }
+
+  /**
+   * The primal-dual baseline is the same loop with Safe RLHF's step on ln λ: each λ(t+1) is
+   * exp(ln λ(t) − α·λ(t)·û(t)) of the policy trained at λ(t), from Safe RLHF's λ(1) = 1.
+   */
+  @Test
+  void theLoopWithSafeRlhfsUpdateStepsLnLambda() {
+    TabularInstance inst = binding();
+    double alpha = 0.1;
+    CaidLoop<TabularInstance.Policy> loop = new CaidLoop<>((p, l, t) -> inst.maximise(l),
+        (p, t) -> inst.evaluate(p), new SafeRlhfDualUpdate(alpha, new double[] {5}, 0), 4);
+    List<CaidIteration<TabularInstance.Policy>> run = loop.run(inst.reference(),
+        new double[] {1.0}, it -> { });
+    assertEquals(1.0, run.get(0).lambda().lambda(0), 0.0);
+    for (int t = 0; t < 3; t++) {
+      double l = run.get(t).lambda().lambda(0);
+      double u = inst.evaluate(inst.maximise(new double[] {l})).slack()[0];
+      assertEquals(u, run.get(t).estimate().slack()[0], 1e-15);
+      assertEquals(Math.min(5, Math.exp(Math.log(l) - alpha * l * u)),
+          run.get(t + 1).lambda().lambda(0), 1e-12, "iteration " + (t + 1));
+    }
+    // λ = 1 over-satisfies this binding constraint (û > 0): Safe RLHF lowers λ, CAID's step
+    // from the same start would too, by η·û instead of a factor exp(−α·λ·û)
+    assertTrue(run.get(0).estimate().slack()[0] > 0);
+    assertTrue(run.get(1).lambda().lambda(0) < 1.0);
   }
 
   @Test
