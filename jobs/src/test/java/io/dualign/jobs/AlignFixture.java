@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.dualign.algo.align.AlignPairs;
 import io.dualign.config.ConfigLoader;
 import io.dualign.config.DualignConfig;
+import io.dualign.data.DataTables;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
@@ -37,6 +38,18 @@ final class AlignFixture {
 
   static TextRuleRollouts rollouts(DualignConfig cfg) {
     return new TextRuleRollouts(cfg.model(), cfg.run().seed(), 24);
+  }
+
+  /**
+   * Adds prepare's prompts table (what evaluate reads) from the fixture's pairs: {@link #build}
+   * writes the pairs only.
+   */
+  static void writePromptsTable(StageContext ctx) {
+    RunDirectory dir = ctx.runDir();
+    ctx.spark().read().parquet(dir.path("prepare") + "/pairs")
+        .selectExpr("prompt_id", "prompt", "CAST(NULL AS STRING) AS category", "split")
+        .dropDuplicates("prompt_id")
+        .write().parquet(dir.path("prepare") + "/" + DataTables.PROMPTS);
   }
 
   /** Writes prepare, sft, score, sample-ref and solve-dual into the context's run directory. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.algo.align.AlignMethod;
 import io.dualign.config.DualignConfig;
-import io.dualign.data.DataTables;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
@@ -43,11 +42,7 @@ class EvaluateJobTest {
           "one session per application: executors must not ask the driver for codegen classes");
       AlignFixture.build(ctx);
       RunDirectory dir = ctx.runDir();
-      // prepare's prompts table, from the fixture's pairs (the fixture writes pairs only)
-      ctx.spark().read().parquet(dir.path("prepare") + "/pairs")
-          .selectExpr("prompt_id", "prompt", "CAST(NULL AS STRING) AS category", "split")
-          .dropDuplicates("prompt_id")
-          .write().parquet(dir.path("prepare") + "/" + DataTables.PROMPTS);
+      AlignFixture.writePromptsTable(ctx);
       AlignJob align = new AlignJob(AlignFixture.rollouts(cfg));
       align.runMethod(ctx, AlignMethod.CAID);
       align.runMethod(ctx, AlignMethod.ONESHOT);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dualign.algo.align.AlignMethod;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
-import io.dualign.data.DataTables;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
@@ -80,10 +79,7 @@ class SafeRlhfAlignTest {
       assertTrue(AlignJob.commitStageIfComplete(ctx));
 
       // evaluated next to π_ref (its final iteration, like one-shot), summarised and drawn
-      ctx.spark().read().parquet(dir.path("prepare") + "/pairs")
-          .selectExpr("prompt_id", "prompt", "CAST(NULL AS STRING) AS category", "split")
-          .dropDuplicates("prompt_id")
-          .write().parquet(dir.path("prepare") + "/" + DataTables.PROMPTS);
+      AlignFixture.writePromptsTable(ctx);
       Map<String, Object> eval = StageRunner.run(ctx, Stage.EVALUATE,
           new EvaluateJob(AlignFixture.rollouts(cfg))).marker();
       Map<String, Object> policies = (Map<String, Object>) eval.get("policies");

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
-import io.dualign.data.DataTables;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.eval.SweepTable;
@@ -45,10 +44,7 @@ class SweepJobTest {
     try (StageContext ctx = new StageContext(cfg, tmp.resolve("run").toString(), "test")) {
       AlignFixture.build(ctx);
       RunDirectory dir = ctx.runDir();
-      ctx.spark().read().parquet(dir.path("prepare") + "/pairs")
-          .selectExpr("prompt_id", "prompt", "CAST(NULL AS STRING) AS category", "split")
-          .dropDuplicates("prompt_id")
-          .write().parquet(dir.path("prepare") + "/" + DataTables.PROMPTS);
+      AlignFixture.writePromptsTable(ctx);
       Map<String, Object> mainSolve = dir.marker("solve-dual").orElseThrow();
 
       // an empty sweep is a usage error naming the key, before anything is written
