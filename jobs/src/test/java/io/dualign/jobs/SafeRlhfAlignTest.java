@@ -93,6 +93,11 @@ class SafeRlhfAlignTest {
       StageRunner.Outcome rep = StageRunner.run(ctx, Stage.REPORT, new ReportJob());
       Map<String, Object> points = (Map<String, Object>) rep.marker().get("chart_points");
       assertEquals(Map.of("Safe RLHF (final iteration)", 1), points.get("threshold"));
+      // its λ path is drawn in the dual chart and listed under the dual trajectory
+      assertTrue(((List<String>) rep.marker().get("charts")).contains("charts/dual.png"));
+      String page = java.nio.file.Files.readString(tmp.resolve("run/report/index.html"));
+      assertTrue(page.contains("Dual trajectory (CAID, Safe RLHF)"), page);
+      assertTrue(page.contains("<td>safety (Safe RLHF)</td>"), page);
       assertEquals(OutputState.COMMITTED, dir.state(Stage.REPORT.cliName()));
     }
   }

@@ -51,12 +51,12 @@ public final class Charts {
    */
   public static byte[] dualTrajectory(Map<String, List<Point>> lambda,
       Map<String, List<Point>> slack) {
-    NumberAxis iterations = new NumberAxis("CAID iteration");
+    NumberAxis iterations = new NumberAxis("iteration");
     iterations.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(iterations);
     plot.add(intervalPlot(lambda, "λ", null), 1);
     plot.add(intervalPlot(slack, "û (slack)", 0.0), 1);
-    JFreeChart chart = new JFreeChart("Multipliers and constraint slack per CAID iteration",
+    JFreeChart chart = new JFreeChart("Multipliers and constraint slack per iteration",
         JFreeChart.DEFAULT_TITLE_FONT, plot, true);
     return png(chart);
   }

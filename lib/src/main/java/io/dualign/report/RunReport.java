@@ -129,17 +129,17 @@ public final class RunReport {
 
   // ---------------------------------------------------------------- dual trajectory
 
-  /** CAID iterations with their markers, by iteration. */
-  TreeMap<Integer, Map<String, Object>> caidIterations() throws IOException {
+  /** The committed iterations of an align method ({@code caid}, {@code safe-rlhf}), by iteration. */
+  TreeMap<Integer, Map<String, Object>> iterations(String method) throws IOException {
     TreeMap<Integer, Map<String, Object>> out = new TreeMap<>();
-    Path caid = run.path("align/caid");
-    if (!run.fs().exists(caid)) {
+    Path folder = run.path("align/" + method);
+    if (!run.fs().exists(folder)) {
       return out;
     }
-    for (FileStatus st : run.fs().listStatus(caid)) {
+    for (FileStatus st : run.fs().listStatus(folder)) {
       Matcher m = ITERATION_DIR.matcher(st.getPath().getName());
       if (st.isDirectory() && m.matches()) {
-        String output = "align/caid/" + st.getPath().getName();
+        String output = "align/" + method + "/" + st.getPath().getName();
         run.marker(output).ifPresent(mk -> out.put(Integer.parseInt(m.group(1)), mk));
       }
     }
@@ -147,15 +147,16 @@ public final class RunReport {
   }
 
   private void dualSection(Path dir) throws IOException {
-    html.h2("Dual trajectory (CAID)");
-    TreeMap<Integer, Map<String, Object>> its = caidIterations();
+    TreeMap<Integer, Map<String, Object>> its = iterations("caid");
+    TreeMap<Integer, Map<String, Object>> safeRlhf = iterations("safe-rlhf");
+    html.h2(safeRlhf.isEmpty() ? "Dual trajectory (CAID)" : "Dual trajectory (CAID, Safe RLHF)");
     Map<String, Object> oneShot = run.marker("solve-dual").orElse(null);
     if (oneShot != null) {
       html.para("One-shot λ* (solve-dual, CAID's warm start): "
           + Html.esc(formatMap(oneShot.get("lambda"))) + "; predicted slack "
           + Html.esc(formatMap(oneShot.get("predicted_slack"))) + ".");
     }
-    if (its.isEmpty()) {
+    if (its.isEmpty() && safeRlhf.isEmpty()) {
       omit("dual", "no committed CAID iteration (align/caid/iteration-<t>/_SUCCESS.json); "
           + "run 'dualign align --method caid'");
       return;
@@ -172,33 +173,48 @@ public final class RunReport {
         }
       }
     }
+    trajectory(its, "", lambda, slack, rows);
+    // Safe RLHF (when run): its own series, from its start dual.safeRlhf.lambdaInit at t = 1
+    trajectory(safeRlhf, " (Safe RLHF)", lambda, slack, rows);
+    if (lambda.isEmpty() && slack.isEmpty()) {
+      omit("dual", "the CAID markers hold neither 'lambda' nor slack estimates");
+    } else {
+      chart(dir, "dual", Charts.dualTrajectory(lambda, slack),
+          "λ per CAID iteration (iteration 0 = the one-shot warm start) and û with 95% intervals"
+              + (safeRlhf.isEmpty() ? "" : "; the series marked (Safe RLHF) are the primal-dual "
+              + "baseline's, which starts at dual.safeRlhf.lambdaInit"));
+    }
+    html.table(List.of("iteration", "constraint", "λ", "û", "95% interval", "n"), rows);
+  }
+
+  /**
+   * Adds one method's λ and û per iteration and constraint to the chart series (named by the
+   * constraint and {@code suffix}) and the table rows.
+   */
+  private void trajectory(TreeMap<Integer, Map<String, Object>> its, String suffix,
+      Map<String, List<Charts.Point>> lambda, Map<String, List<Charts.Point>> slack,
+      List<List<String>> rows) {
     for (Map.Entry<Integer, Map<String, Object>> e : its.entrySet()) {
       int t = e.getKey();
       for (int i = 0; i < constraints.size(); i++) {
         Constraint c = constraints.get(i);
+        String series = c.name() + suffix;
         Double l = lambdaOf(e.getValue(), c.name(), i);
         Map<String, Object> est = estimateOf(e.getValue(), c.name());
         if (l != null) {
-          lambda.computeIfAbsent(c.name(), k -> new ArrayList<>())
+          lambda.computeIfAbsent(series, k -> new ArrayList<>())
               .add(new Charts.Point(t, l, Double.NaN, Double.NaN));
         }
         if (est != null && number(est.get("slack")) != null) {
-          slack.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(new Charts.Point(t,
+          slack.computeIfAbsent(series, k -> new ArrayList<>()).add(new Charts.Point(t,
               number(est.get("slack")), orNaN(est.get("lower95")), orNaN(est.get("upper95"))));
         }
-        rows.add(List.of(String.valueOf(t), c.name(), l == null ? "" : num(l),
+        rows.add(List.of(String.valueOf(t), series, l == null ? "" : num(l),
             est == null ? "" : num(orNaN(est.get("slack"))),
             est == null ? "" : interval(orNaN(est.get("lower95")), orNaN(est.get("upper95"))),
             est == null || est.get("n") == null ? "" : String.valueOf(est.get("n"))));
       }
     }
-    if (lambda.isEmpty() && slack.isEmpty()) {
-      omit("dual", "the CAID markers hold neither 'lambda' nor slack estimates");
-    } else {
-      chart(dir, "dual", Charts.dualTrajectory(lambda, slack),
-          "λ per CAID iteration (iteration 0 = the one-shot warm start) and û with 95% intervals");
-    }
-    html.table(List.of("iteration", "constraint", "λ", "û", "95% interval", "n"), rows);
   }
 
   /** λ of a constraint from a marker: a map by name, a list by position, or one number. */
