@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@code SweepJob} is the {@code sweep} stage, the threshold sweep: for each b of
  * {@code dual.sweep} (thresholds of the first constraint) it runs the run's own
  * {@code solve-dual}, {@code align} (the relabelling methods of {@code align.methods}: caid,
- * oneshot, safe-rlhf) and {@code evaluate} jobs with that b, in a view of the run directory that places
- * their outputs under {@code sweep/b=<b>/} ({@link SweepLayout}); sample-ref, score, the models
- * and the reference log-probabilities are the run's, shared by every b. Each b commits its
+ * oneshot, safe-rlhf) and {@code evaluate} jobs with that b, in a view of the run directory
+ * that places their outputs under {@code sweep/b=<b>/} ({@link SweepLayout}); sample-ref,
+ * score, the models and the reference log-probabilities are the run's, shared by every b. Each b commits its
  * stages one by one and then its folder's marker, so a rerun skips committed b's (and committed
  * stages and CAID iterations within a b). Last it writes the frontier table
  * {@code sweep/summary} ({@link SweepTable}).

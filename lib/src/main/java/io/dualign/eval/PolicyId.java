@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A {@code PolicyId} names one evaluated policy: its method ({@code reference}, {@code oneshot},
- * {@code caid}, {@code safe-rlhf}, {@code dpo-helpful}, {@code dpo-safe}) and, for methods with several policies,
- * the iteration. Its {@link #name()} is the {@code policy} column of the evaluation tables.
+ * {@code caid}, {@code safe-rlhf}, {@code dpo-helpful}, {@code dpo-safe}) and, for methods with
+ * several policies, the iteration. Its {@link #name()} is the {@code policy} column of the evaluation tables.
  */
 public record PolicyId(String method, int iteration) {
   /** The methods in report order. */

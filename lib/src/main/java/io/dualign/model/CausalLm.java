@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDArray;
  * A {@code CausalLm} is a language model as generation, log-probability and training code use it:
  * {@code [batch, time]} token ids and an attention mask (1 token, 0 padding; left or right) in,
  * next-token logits {@code [batch, time, vocab]} out. A null attention mask means no row has
- * padding (the same result as a mask of ones, without the masking work). A model that can decode incrementally also
- * offers a key/value cache; one that cannot (e.g. a TorchScript {@code forward(ids, mask)}) is
- * recomputed over the whole sequence each step.
+ * padding (the same result as a mask of ones, without the masking work). A model that can
+ * decode incrementally also offers a key/value cache; one that cannot (e.g. a TorchScript
+ * {@code forward(ids, mask)}) is recomputed over the whole sequence each step.
  */
 public interface CausalLm extends TrainableModel {
   int vocabSize();

@@ -129,7 +129,7 @@ public final class RunReport {
 
   // ---------------------------------------------------------------- dual trajectory
 
-  /** The committed iterations of an align method ({@code caid}, {@code safe-rlhf}), by iteration. */
+  /** The committed iterations of an align method ({@code caid}, {@code safe-rlhf}) by number. */
   TreeMap<Integer, Map<String, Object>> iterations(String method) throws IOException {
     TreeMap<Integer, Map<String, Object>> out = new TreeMap<>();
     Path folder = run.path("align/" + method);

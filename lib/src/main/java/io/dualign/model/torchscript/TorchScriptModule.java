@@ -123,8 +123,8 @@ final class TorchScriptModule implements AutoCloseable {
 
   /**
    * Runs {@code forward(input_ids, attention_mask)} on NDArrays (ids int64, mask of any integer
-   * type, both {@code [B, T]}; a null mask: no padding), in training mode when {@code training} (gradients flow to the
-   * parameters of a trainable module). A bundle with a fixed length gets its batch right-padded
+   * type, both {@code [B, T]}; a null mask: no padding), in training mode when {@code training}
+   * (gradients flow to the parameters of a trainable module). A bundle with a fixed length gets its batch right-padded
    * (pad id, mask 0) and the output cut back to {@code T} positions; right padding never changes
    * the real positions of a causal model. Outputs live in the inputs' manager.
    */
@@ -141,7 +141,8 @@ final class TorchScriptModule implements AutoCloseable {
     }
     NDManager mgr = ids.getManager();
     NDArray in = ids.toType(ai.djl.ndarray.types.DataType.INT64, false);
-    NDArray mask = attentionMask == null ? mgr.ones(ids.getShape(), ai.djl.ndarray.types.DataType.INT64)
+    NDArray mask = attentionMask == null
+        ? mgr.ones(ids.getShape(), ai.djl.ndarray.types.DataType.INT64)
         : attentionMask.toType(ai.djl.ndarray.types.DataType.INT64, false);
     long fixed = m.fixedLength().isPresent() ? m.fixedLength().getAsInt() : t;
     if (fixed > t) {
