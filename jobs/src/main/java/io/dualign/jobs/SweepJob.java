@@ -200,13 +200,20 @@ final class SweepJob implements CompositeStageJob {
         .parquet(path).filter(col("category").equalTo(EvaluationTables.ALL)).collectAsList();
   }
 
-  /** Writes and commits sweep/summary (unless committed); returns its row count. */
+  /**
+   * Writes and commits sweep/summary (unless committed for these b's: a table committed for other
+   * b's, left by a run stopped before the stage's marker, is replaced); returns its row count.
+   */
   private static long writeTable(StageContext ctx, Constraint c,
       List<SweepTable.Threshold> thresholds) {
     RunDirectory dir = ctx.runDir();
     List<Row> rows = SweepTable.rows(ctx.runId(), c, thresholds);
+    List<Double> bs = thresholds.stream().map(SweepTable.Threshold::b).toList();
     if (dir.state(SweepLayout.SUMMARY) == OutputState.COMMITTED) {
-      return rows.size();
+      if (bs.equals(doubles(dir.marker(SweepLayout.SUMMARY).orElseThrow().get("thresholds")))) {
+        return rows.size();
+      }
+      dir.discard(SweepLayout.SUMMARY);
     }
     PendingOutput out = dir.begin(SweepLayout.SUMMARY);
     ctx.spark().createDataFrame(rows, SweepTable.schema(c)).coalesce(1).write()
@@ -214,7 +221,7 @@ final class SweepJob implements CompositeStageJob {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("run_id", ctx.runId());
     s.put("rows", rows.size());
-    s.put("thresholds", thresholds.stream().map(SweepTable.Threshold::b).toList());
+    s.put("thresholds", bs);
     out.commit(s);
     return rows.size();
   }

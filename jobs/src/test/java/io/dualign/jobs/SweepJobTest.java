@@ -202,6 +202,13 @@ class SweepJobTest {
       assertEquals(List.of(0.0), rep2.marker().get("sweep_thresholds"));
       assertEquals(Map.of("one-shot", 1, "CAID (final iteration)", 1),
           ((Map<String, Object>) rep2.marker().get("chart_points")).get("threshold"));
+      // stopped after the table but before the stage's marker, then resumed with another list:
+      // the table committed for [0] is replaced by one for [0.3, 0]
+      delete(tmp.resolve("run/sweep/_SUCCESS.json"));
+      StageRunner.Outcome back = StageRunner.run(ctx, Stage.SWEEP, new SweepJob());
+      assertEquals(List.of(0.3, 0.0), back.marker().get("thresholds"));
+      assertEquals(table2.toString(), ctx.spark().read().schema(SweepTable.schema(safety))
+          .parquet(dir.path(SweepLayout.SUMMARY).toString()).collectAsList().toString());
       // an empty dual.sweep leaves the committed sweep alone
       StageContext none2 = ctx.derive(cfg.with(Map.of("dual.sweep", List.of())), dir);
       assertTrue(StageRunner.run(none2, Stage.SWEEP, new SweepJob()).skipped());
