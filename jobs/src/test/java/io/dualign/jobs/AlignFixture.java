@@ -36,6 +36,17 @@ final class AlignFixture {
     return ConfigLoader.fromClasspath().load("tiny", null, sets);
   }
 
+  /** A JSON number of a marker as a double. */
+  static double num(Object o) {
+    return ((Number) o).doubleValue();
+  }
+
+  /** The safety component of a marker's λ map under {@code key} (lambda, next_lambda, ...). */
+  @SuppressWarnings("unchecked")
+  static double lambda(Map<String, Object> marker, String key) {
+    return num(((Map<String, Object>) marker.get(key)).get("safety"));
+  }
+
   static TextRuleRollouts rollouts(DualignConfig cfg) {
     return new TextRuleRollouts(cfg.model(), cfg.run().seed(), 24);
   }

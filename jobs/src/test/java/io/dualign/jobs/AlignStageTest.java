@@ -1,5 +1,7 @@
 package io.dualign.jobs;
 
+import static io.dualign.jobs.AlignFixture.lambda;
+import static io.dualign.jobs.AlignFixture.num;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,16 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The align stage on a small run: baselines, CAID's dual step, commits and resume. */
 class AlignStageTest {
-
-  private static double num(Object o) {
-    return ((Number) o).doubleValue();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static double lambda(Map<String, Object> marker, String key) {
-    return num(((Map<String, Object>) marker.get(key)).get("safety"));
-  }
-
   @Test
   @SuppressWarnings("unchecked")
   void methodsCommitIterationsAndCaidStepsLambda(@TempDir Path tmp) throws Exception {

@@ -1,5 +1,7 @@
 package io.dualign.jobs;
 
+import static io.dualign.jobs.AlignFixture.lambda;
+import static io.dualign.jobs.AlignFixture.num;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,15 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * ln λ ← ln λ − α·λ·û; then evaluated, summarised and drawn with the other methods.
  */
 class SafeRlhfAlignTest {
-  private static double num(Object o) {
-    return ((Number) o).doubleValue();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static double lambda(Map<String, Object> marker, String key) {
-    return num(((Map<String, Object>) marker.get(key)).get("safety"));
-  }
-
   @Test
   @SuppressWarnings("unchecked")
   void startsAtItsOwnLambdaAndStepsLnLambdaFromRollouts(@TempDir Path tmp) throws Exception {
