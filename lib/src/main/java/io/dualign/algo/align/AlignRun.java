@@ -212,8 +212,7 @@ public final class AlignRun {
   }
 
   private ConstraintEstimate evaluate(AlignMethod method, IterationPolicy policy,
-      Dataset<Row> scored,
-      Dataset<Row> refSamples, int t) {
+      Dataset<Row> scored, Dataset<Row> refSamples, int t) {
     AlignSettings as = cfg.align();
     Dataset<Row> prompts = AlignPairs.trainPairs(scored, 0)
         .select(col(AlignPairs.PROMPT_ID), col(AlignPairs.PROMPT)).dropDuplicates(
