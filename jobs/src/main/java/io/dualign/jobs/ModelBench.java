@@ -58,7 +58,7 @@ final class ModelBench {
   Map<String, Object> run(int newTokens, int[] batches, int[] recomputeBatches, int trainSteps,
       int rounds) {
     Map<String, Object> r = new LinkedHashMap<>();
-    double[] rates = matmulGflops(rounds);
+    double[] rates = matmulGflops(rounds, "ceiling");
     double ceiling = rates[0];
     double cpuCeiling = rates[1];
     r.put("matmul_gflops", ceiling);
@@ -157,6 +157,13 @@ final class ModelBench {
       line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.1f tokens/CPU-s, %.2f GFLOP/s "
           + "= %.0f%% of the ceiling (CPU: %.0f%%)", ts.batchSize(), len, tps, s / trainSteps,
           tokens * trainSteps / cpu, gflops, 100 * gflops / ceiling, 100 * cpuFraction);
+      // The host's matmul rate drifts over a run (other load, clock): measured again right after
+      // the training rounds, it shows whether the first ceiling still held while they ran.
+      double end = matmulGflops(rounds, "matmul rate again after training")[0];
+      r.put("matmul_gflops_end", end);
+      r.put("train_fraction_end", gflops / end);
+      line("training = %.0f%% of the matmul rate measured right after it (%.1f GFLOP/s; the "
+          + "ceiling measured first: %.1f)", 100 * gflops / end, end, ceiling);
     }
     r.put("rounds", rounds);
     return r;
@@ -222,9 +229,9 @@ final class ModelBench {
 
   /**
    * The best fp32 matmul rate over {@code rounds} rounds of two sizes: {wall-clock GFLOP/s, GFLOP
-   * per CPU-second}.
+   * per CPU-second}, printed after {@code label}.
    */
-  private double[] matmulGflops(int rounds) {
+  private double[] matmulGflops(int rounds, String label) {
     double best = 0;
     double bestCpu = 0;
     try (NDManager m = NDManager.newBaseManager()) {
@@ -251,7 +258,7 @@ final class ModelBench {
         }
       }
     }
-    line("ceiling: %.1f GFLOP/s, %.1f GFLOP/CPU-s", best, bestCpu);
+    line("%s: %.1f GFLOP/s, %.1f GFLOP/CPU-s", label, best, bestCpu);
     return new double[] {best, bestCpu};
   }
 

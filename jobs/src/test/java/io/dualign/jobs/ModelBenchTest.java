@@ -28,7 +28,8 @@ class ModelBenchTest {
     }
     for (String key : new String[] {"matmul_gflops", "matmul_step_gflops", "params",
         "gen_b1_cache_tps", "gen_b1_nocache_tps", "kv_speedup_b1", "gen_b3_cache_fraction",
-        "gen_b3_mha_fraction", "train_tps", "train_fraction", "train_cpu_fraction"}) {
+        "gen_b3_mha_fraction", "train_tps", "train_fraction", "train_cpu_fraction",
+        "matmul_gflops_end", "train_fraction_end"}) {
       assertTrue(f.containsKey(key), key + " missing in " + result);
     }
     assertEquals("2", f.get("rounds"));
@@ -37,6 +38,10 @@ class ModelBenchTest {
     assertEquals(Double.parseDouble(f.get("gen_b1_cache_tps"))
         / Double.parseDouble(f.get("gen_b1_nocache_tps")),
         Double.parseDouble(f.get("kv_speedup_b1")), 0.01);
+    // Both training fractions come from the one training rate.
+    assertEquals(Double.parseDouble(f.get("train_fraction")) * Double.parseDouble(f.get(
+        "matmul_gflops")) / Double.parseDouble(f.get("matmul_gflops_end")),
+        Double.parseDouble(f.get("train_fraction_end")), 0.01);
     assertTrue(r.out().contains("kvHeads=2"), r.out());
     assertTrue(r.out().contains("with multi-head attention (kvHeads = heads = 4)"), r.out());
   }
