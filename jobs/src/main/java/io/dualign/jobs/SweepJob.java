@@ -139,7 +139,7 @@ final class SweepJob implements CompositeStageJob {
     }
     if (out.isEmpty()) {
       throw new ConfigError("sweep: align.methods = " + cfg.align().methods() + " has no method "
-          + "that depends on the threshold; add caid and/or oneshot");
+          + "that depends on the threshold; add caid, oneshot or safe-rlhf");
     }
     return out;
   }

@@ -1,6 +1,10 @@
 package io.dualign.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dualign.config.ConfigError;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,5 +54,15 @@ class SweepLinesTest {
     assertEquals(List.of("sweep b = 1.000: λ* 0.700, CAID final λ 1.070; Δ safety one-shot "
         + "-0.100 (not met), CAID +1.100 (met), Safe RLHF +0.800 (not met) (final λ 1.300)"),
         lines);
+  }
+
+  @Test
+  void theSweptMethodsAreThoseOfAlignMethodsThatDependOnB() {
+    assertEquals(List.of("caid", "safe-rlhf"), SweepJob.sweptMethods(AlignFixture.config(
+        List.of("align.methods=[dpo-helpful,caid,safe-rlhf]"))));
+    ConfigError e = assertThrows(ConfigError.class, () -> SweepJob.sweptMethods(
+        AlignFixture.config(List.of("align.methods=[dpo-helpful,dpo-safe]"))));
+    assertTrue(e.getMessage().contains("align.methods") && e.getMessage().contains("safe-rlhf"),
+        e.getMessage());
   }
 }
