@@ -5,12 +5,17 @@ import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -59,13 +64,18 @@ final class StatusCommand implements Callable<Integer> {
     return Dualign.OK;
   }
 
-  /** Committed outputs nested in a stage (align/METHOD, align/METHOD/iteration-T), two levels. */
+  /**
+   * Committed outputs nested in a stage (align/METHOD, align/METHOD/iteration-T, sweep/b=B), two
+   * levels, in {@link #CHILD_ORDER}.
+   */
   private static void printChildren(RunDirectory dir, String output, PrintWriter out, int depth)
       throws IOException {
     if (depth > 2 || !dir.fs().exists(dir.path(output))) {
       return;
     }
-    for (FileStatus s : dir.fs().listStatus(dir.path(output))) {
+    List<FileStatus> children = new ArrayList<>(List.of(dir.fs().listStatus(dir.path(output))));
+    children.sort(Comparator.comparing(c -> c.getPath().getName(), CHILD_ORDER));
+    for (FileStatus s : children) {
       String name = s.getPath().getName();
       if (!s.isDirectory() || name.startsWith("_") || name.startsWith(".")) {
         continue;
@@ -80,6 +90,22 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
+  private static final Pattern NUMBERED = Pattern.compile("(.*?(?:=|-))(-?\\d+(?:\\.\\d+)?)");
+
+  /**
+   * Names as a reader counts them: {@code iteration-2} before {@code iteration-10}, {@code b=-0.5}
+   * before {@code b=0} before {@code b=1.5} (the same stem, then the number after its last
+   * {@code -} or {@code =}; a {@code -} right after {@code =} is a sign); others alphabetically.
+   */
+  static final Comparator<String> CHILD_ORDER = (a, b) -> {
+    Matcher ma = NUMBERED.matcher(a);
+    Matcher mb = NUMBERED.matcher(b);
+    if (ma.matches() && mb.matches() && ma.group(1).equals(mb.group(1))) {
+      return Double.compare(Double.parseDouble(ma.group(2)), Double.parseDouble(mb.group(2)));
+    }
+    return a.compareTo(b);
+  };
+
   private static boolean containsMarkers(RunDirectory dir, Path p) throws IOException {
     for (FileStatus s : dir.fs().listStatus(p)) {
       if (s.isDirectory() && dir.fs().exists(new Path(s.getPath(), RunDirectory.MARKER))) {
@@ -89,22 +115,57 @@ final class StatusCommand implements Callable<Integer> {
     return false;
   }
 
-  /** The marker's scalar and short list entries, {@code key=value}, at most a few. */
+  /**
+   * The marker's first few short entries, {@code key=value}: scalars, small maps of scalars (a λ
+   * per constraint) and lists of up to four of those; numbers with four significant digits.
+   * Larger structures are left to the marker itself.
+   */
   static String figures(Map<String, Object> marker) {
     StringJoiner j = new StringJoiner(" ");
     int n = 0;
     for (Map.Entry<String, Object> e : marker.entrySet()) {
       Object v = e.getValue();
-      boolean shortList = v instanceof List<?> l && l.size() <= 4;
-      if (NOT_FIGURES.contains(e.getKey()) || !(v instanceof Number || v instanceof String
-          || v instanceof Boolean || shortList)) {
+      boolean shortList = v instanceof List<?> l && l.size() <= 4
+          && l.stream().allMatch(x -> isScalar(x) || isSmallMap(x));
+      if (NOT_FIGURES.contains(e.getKey()) || !(isScalar(v) || isSmallMap(v) || shortList)) {
         continue;
       }
       if (n++ == MAX_FIGURES) {
         break;
       }
-      j.add(e.getKey() + "=" + v);
+      j.add(e.getKey() + "=" + format(v));
     }
     return j.toString();
+  }
+
+  private static boolean isScalar(Object v) {
+    return v instanceof Number || v instanceof String || v instanceof Boolean;
+  }
+
+  private static boolean isSmallMap(Object v) {
+    return v instanceof Map<?, ?> m && m.size() <= 2
+        && m.values().stream().allMatch(StatusCommand::isScalar);
+  }
+
+  private static String format(Object v) {
+    if (v instanceof List<?> l) {
+      return l.stream().map(StatusCommand::format).collect(Collectors.joining(", ", "[", "]"));
+    }
+    if (v instanceof Map<?, ?> m) {
+      return m.entrySet().stream().map(e -> e.getKey() + "=" + format(e.getValue()))
+          .collect(Collectors.joining(", ", "{", "}"));
+    }
+    return formatScalar(v);
+  }
+
+  /** Doubles with four significant digits ({@code 0.8081}, {@code 12.35}, {@code 1.2e+04}). */
+  private static String formatScalar(Object v) {
+    if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d)
+          : String.format(java.util.Locale.ROOT, "%.4g", d).replaceFirst("(\\.\\d*?)0+($|e)", "$1$2")
+              .replaceFirst("\\.($|e)", "$1");
+    }
+    return String.valueOf(v);
   }
 }

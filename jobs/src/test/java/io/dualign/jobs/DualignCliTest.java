@@ -130,17 +130,24 @@ class DualignCliTest {
     PendingOutput sft = run.begin("sft");
     Files.writeString(Path.of(sft.path().toUri()).resolve("half.bin"), "x"); // never committed
     run.begin("align/caid/iteration-1").commit(Map.of("lambda", List.of(0.75)));
+    run.begin("align/caid/iteration-10").commit(Map.of("lambda", List.of(0.5)));
+    run.begin("align/caid/iteration-2").commit(Map.of("lambda", List.of(0.625)));
 
     Run r = dualign("status", "--run-dir", dir.toString());
     assertEquals(0, r.code());
     String runId = (String) run.manifest().orElseThrow().get("run_id");
     assertTrue(r.out().startsWith("run " + runId + " (profile tiny"), r.out());
-    assertTrue(r.out().contains("prepare       committed pairs=1200 quarantined=3 seconds="),
+    assertTrue(r.out().contains("prepare       committed by_reason={empty prompt=3} pairs=1200 "
+        + "quarantined=3 seconds="),
         r.out());
     assertTrue(r.out().contains("sft           partial"), r.out());
     assertTrue(r.out().contains("train-reward  absent"), r.out());
     assertTrue(r.out().contains("align         partial"), r.out());
     assertTrue(r.out().contains("  align/caid/iteration-1   committed lambda=[0.75]"), r.out());
+    int i1 = r.out().indexOf("iteration-1 ");
+    int i2 = r.out().indexOf("iteration-2 ");
+    int i10 = r.out().indexOf("iteration-10 ");
+    assertTrue(i1 < i2 && i2 < i10, r.out()); // counted, not alphabetical
   }
 
   @Test
