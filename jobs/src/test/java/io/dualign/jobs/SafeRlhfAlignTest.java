@@ -49,7 +49,7 @@ class SafeRlhfAlignTest {
       Map<String, Object> est = ((List<Map<String, Object>>) it1.get("estimate")).get(0);
       double u = num(est.get("slack"));
       assertEquals(32, num(est.get("n")), 0.0, "8 prompts x 4 rollouts of θ(1)");
-      double expected = Math.min(cfg.dual().lambdaMaxArray()[0],
+      double expected = Math.min(cfg.dual().safeRlhfUpdate().lambdaMax()[0],
           Math.exp(Math.log(init) - alpha * init * u));
       assertEquals(expected, lambda(it1, "next_lambda"), 1e-12);
       assertTrue(u < 0 == lambda(it1, "next_lambda") > init, "a violated constraint raises λ");

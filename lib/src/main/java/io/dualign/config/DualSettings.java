@@ -22,7 +22,7 @@ public record DualSettings(
     List<Constraint> constraints, double beta, double eta, List<Double> lambdaMax,
     List<Double> lambdaInit, int delay, double relabelTemperature, OneShotDualSolver.Method oneShotMethod,
     double oneShotTolerance, int oneShotMaxIterations, double safeRlhfAlpha,
-    double safeRlhfLambdaInit, List<Double> sweep) {
+    double safeRlhfLambdaInit, double safeRlhfLambdaMax, List<Double> sweep) {
 
   public DualSettings {
     constraints = List.copyOf(constraints);
@@ -44,6 +44,10 @@ public record DualSettings(
     for (int i = 0; i < m; i++) {
       if (!seen.add(constraints.get(i).name())) {
         throw new ConfigError("dual.constraints lists '" + constraints.get(i).name() + "' twice");
+      }
+      if (safeRlhfLambdaInit > safeRlhfLambdaMax) {
+        throw new ConfigError(String.format(Locale.ROOT, "dual.safeRlhf.lambdaInit = %s exceeds "
+            + "dual.safeRlhf.lambdaMax = %s", safeRlhfLambdaInit, safeRlhfLambdaMax));
       }
       if (lambdaInit.get(i) > lambdaMax.get(i)) {
         throw new ConfigError(String.format(Locale.ROOT,
@@ -79,7 +83,7 @@ public record DualSettings(
         OneShotDualSolver.Method.valueOf(c.getString("dual.oneShot.method").toUpperCase(Locale.ROOT)),
         c.getDouble("dual.oneShot.tolerance"), c.getInt("dual.oneShot.maxIterations"),
         c.getDouble("dual.safeRlhf.alpha"), c.getDouble("dual.safeRlhf.lambdaInit"),
-        c.getDoubleList("dual.sweep"));
+        c.getDouble("dual.safeRlhf.lambdaMax"), c.getDoubleList("dual.sweep"));
   }
 
   private static String lengthMessage(int m, int forms, int thresholds, int lambdaMax,
@@ -100,9 +104,15 @@ public record DualSettings(
     return new CaidDualUpdate(eta, lambdaMaxArray(), delay);
   }
 
-  /** Safe RLHF's multiplier step with these settings (α, λ_max, delay). */
+  /**
+   * Safe RLHF's multiplier step with these settings: α, its own cap {@code
+   * dual.safeRlhf.lambdaMax} on every constraint (Safe RLHF's λ_max, not CAID's {@code
+   * dual.lambdaMax}), delay.
+   */
   public SafeRlhfDualUpdate safeRlhfUpdate() {
-    return new SafeRlhfDualUpdate(safeRlhfAlpha, lambdaMaxArray(), delay);
+    double[] caps = new double[size()];
+    java.util.Arrays.fill(caps, safeRlhfLambdaMax);
+    return new SafeRlhfDualUpdate(safeRlhfAlpha, caps, delay);
   }
 
   /** The one-shot solver's options from these settings. */

@@ -232,6 +232,8 @@ public final class RunDirectory {
       }
       if (DualignConfig.CHANGEABLE_ON_RESUME.contains(key)) {
         changeable.put(key, now.get(key));
+      } else if (!recorded.containsKey(key)) {
+        diffs.add(key + " is new (the run was made by an earlier dualign without it), now " + b);
       } else {
         diffs.add(key + " was " + a + ", now " + b);
       }

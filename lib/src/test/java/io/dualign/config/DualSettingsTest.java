@@ -1,5 +1,6 @@
 package io.dualign.config;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,8 +29,23 @@ class DualSettingsTest {
     assertEquals(1.0, d.relabelTemperature(), 0.0);
     assertEquals(OneShotDualSolver.Method.NEWTON, d.oneShotMethod());
     assertEquals("CaidDualUpdate[η=0.5, λ_max=[50.0], delay=0]", d.caidUpdate().toString());
-    assertEquals(new io.dualign.dual.SafeRlhfDualUpdate(0.1, new double[] {50.0}, 0),
+    // Safe RLHF's own cap (its lambda_max, 5), not CAID's dual.lambdaMax.
+    assertEquals(new io.dualign.dual.SafeRlhfDualUpdate(0.1, new double[] {5.0}, 0),
         d.safeRlhfUpdate());
+  }
+
+  @Test
+  void safeRlhfHasItsOwnCapOnEveryConstraint() {
+    DualSettings two = load("dual.constraints=[safety,honesty]", "dual.forms=[relative,absolute]",
+        "dual.thresholds=[1,0]", "dual.lambdaMax=[50,20]", "dual.lambdaInit=[0,0]");
+    assertArrayEquals(new double[] {5, 5}, two.safeRlhfUpdate().lambdaMax(), 0.0);
+    assertArrayEquals(new double[] {50, 20}, two.caidUpdate().lambdaMax(), 0.0);
+    assertArrayEquals(new double[] {2}, load("dual.safeRlhf.lambdaMax=2").safeRlhfUpdate()
+        .lambdaMax(), 0.0);
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> load("dual.safeRlhf.lambdaInit=3", "dual.safeRlhf.lambdaMax=2"));
+    assertEquals("dual.safeRlhf.lambdaInit = 3.0 exceeds dual.safeRlhf.lambdaMax = 2.0",
+        e.getMessage());
   }
 
   @Test

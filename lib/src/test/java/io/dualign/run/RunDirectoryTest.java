@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +123,24 @@ class RunDirectoryTest {
         null, List.of("run.seed=8", "dual.sweep=[2.0]")), Versions.all()));
     assertTrue(e.getMessage().contains("run.seed was 7, now 8"), e.getMessage());
     assertFalse(e.getMessage().contains("dual.sweep was"), e.getMessage());
+  }
+
+  /** A run made before a key existed cannot be resumed: the message says why, not "null". */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aKeyTheRunDidNotHaveIsNamedAsNew(@TempDir Path dir) throws Exception {
+    RunDirectory run = open(dir);
+    run.ensureManifest(LOADER.defaults(), Versions.all());
+    Map<String, Object> m = new LinkedHashMap<>(run.manifest().orElseThrow());
+    Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) m.get("config"));
+    config.remove("dual.safeRlhf.lambdaMax");
+    m.put("config", config);
+    Files.write(dir.resolve(RunDirectory.MANIFEST), Json.write(m));
+    Files.deleteIfExists(dir.resolve("." + RunDirectory.MANIFEST + ".crc")); // Hadoop's checksum
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> run.ensureManifest(LOADER.defaults(), Versions.all()));
+    assertTrue(e.getMessage().contains("dual.safeRlhf.lambdaMax is new (the run was made by an "
+        + "earlier dualign without it), now 5"), e.getMessage());
   }
 
   @Test
