@@ -160,12 +160,14 @@ final class StatusCommand implements Callable<Integer> {
 
   /** Doubles with four significant digits ({@code 0.8081}, {@code 12.35}, {@code 1.2e+04}). */
   private static String formatScalar(Object v) {
-    if (v instanceof Double || v instanceof Float) {
-      double d = ((Number) v).doubleValue();
-      return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d)
-          : String.format(java.util.Locale.ROOT, "%.4g", d).replaceFirst("(\\.\\d*?)0+($|e)", "$1$2")
-              .replaceFirst("\\.($|e)", "$1");
+    if (!(v instanceof Double || v instanceof Float)) {
+      return String.valueOf(v);
     }
-    return String.valueOf(v);
+    double d = ((Number) v).doubleValue();
+    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return String.valueOf((long) d);
+    }
+    String s = String.format(java.util.Locale.ROOT, "%.4g", d); // 0.5000, 1.000e-05
+    return s.replaceFirst("(\\.\\d*?)0+($|e)", "$1$2").replaceFirst("\\.($|e)", "$1");
   }
 }
