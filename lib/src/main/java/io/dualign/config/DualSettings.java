@@ -40,14 +40,14 @@ public record DualSettings(
     if (lambdaMax.size() != m || lambdaInit.size() != m) {
       throw new ConfigError(lengthMessage(m, m, m, lambdaMax.size(), lambdaInit.size()));
     }
+    if (safeRlhfLambdaInit > safeRlhfLambdaMax) {
+      throw new ConfigError(String.format(Locale.ROOT, "dual.safeRlhf.lambdaInit = %s exceeds "
+          + "dual.safeRlhf.lambdaMax = %s", safeRlhfLambdaInit, safeRlhfLambdaMax));
+    }
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < m; i++) {
       if (!seen.add(constraints.get(i).name())) {
         throw new ConfigError("dual.constraints lists '" + constraints.get(i).name() + "' twice");
-      }
-      if (safeRlhfLambdaInit > safeRlhfLambdaMax) {
-        throw new ConfigError(String.format(Locale.ROOT, "dual.safeRlhf.lambdaInit = %s exceeds "
-            + "dual.safeRlhf.lambdaMax = %s", safeRlhfLambdaInit, safeRlhfLambdaMax));
       }
       if (lambdaInit.get(i) > lambdaMax.get(i)) {
         throw new ConfigError(String.format(Locale.ROOT,
