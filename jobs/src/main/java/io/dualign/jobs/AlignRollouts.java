@@ -49,7 +49,7 @@ final class AlignRollouts implements PolicyRollouts, AutoCloseable {
     Configuration hadoop = ctx.spark().sparkContext().hadoopConfiguration();
     try {
       return new AlignRollouts(ctx.config(), RunModels.scoring(ctx.config(), ctx.runDir(), hadoop),
-          hadoop, ModelDelivery.of(ctx.spark().sparkContext(), ctx.config().runtime()));
+          hadoop, ModelDelivery.of(ctx.spark().sparkContext(), ctx.config()));
     } catch (IOException e) {
       throw new UncheckedIOException("align: cannot read the run's score models", e);
     }

@@ -1,6 +1,7 @@
 package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
+import io.dualign.model.hf.HfModelException;
 import io.dualign.run.Stage;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -72,10 +73,10 @@ public final class Dualign implements Runnable {
     PrintWriter err = cl.getErr();
     Throwable cause = ex;
     while (cause.getCause() != null && !(cause instanceof ConfigError)
-        && !(cause instanceof DataRejectedException)) {
+        && !(cause instanceof HfModelException) && !(cause instanceof DataRejectedException)) {
       cause = cause.getCause();
     }
-    if (cause instanceof ConfigError) {
+    if (cause instanceof ConfigError || cause instanceof HfModelException) {
       err.println("dualign: " + cause.getMessage());
       return USAGE;
     }

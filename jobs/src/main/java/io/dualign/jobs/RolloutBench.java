@@ -500,9 +500,10 @@ final class RolloutBench {
     try (ExecutorModelCache.Lease<io.dualign.model.LoadedModel> lease = ExecutorModels.lease(
         policy, Device.cpu())) {
       io.dualign.model.LoadedModel m = lease.get();
-      PromptEncoder enc = new PromptEncoder(m.tokenizer(), new ChatTemplate(ms.chatTemplate()),
+      PromptEncoder enc = new PromptEncoder(m.tokenizer(),
+          ChatTemplate.resolve(ms.chatTemplate(), m.chatTemplate()),
           ms.maxPromptTokens(), ms.maxResponseTokens());
-      Generator g = new Generator(m.causalLm(), m.tokenizer().eosId(), m.tokenizer().padId(),
+      Generator g = new Generator(m.causalLm(), m.tokenizer().stopIds(), m.tokenizer().padId(),
           m.tokenizer()::decode);
       List<long[]> ids = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();
@@ -541,7 +542,7 @@ final class RolloutBench {
       throws Exception {
     Path tok = dir.resolve("tokenizer.json");
     List<String> corpus = new ArrayList<>();
-    ChatTemplate t = new ChatTemplate(ms.chatTemplate());
+    ChatTemplate t = ChatTemplate.resolve(ms.chatTemplate(), java.util.Optional.empty());
     for (int i = 0; i < 200; i++) {
       corpus.add(t.format(prompt(i)));
     }

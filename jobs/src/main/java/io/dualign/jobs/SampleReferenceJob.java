@@ -56,7 +56,7 @@ final class SampleReferenceJob implements StageJob {
     }
     int partitions = cfg.rollout().partitions() > 0 ? cfg.rollout().partitions()
         : spark.sparkContext().defaultParallelism();
-    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime())) {
+    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg)) {
       RolloutSpec spec = delivery.deliver(RunModels.rollout(cfg, ctx.runId(), 0, policy, scoring)
           .withPartitions(partitions));
       Map<String, Object> summary = sample(ctx, spec, partitions, out);

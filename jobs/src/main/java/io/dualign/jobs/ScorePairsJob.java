@@ -55,7 +55,7 @@ final class ScorePairsJob implements StageJob {
     } catch (IllegalStateException e) {
       throw new ConfigError(Stage.SCORE.cliName() + ": " + e.getMessage(), e);
     }
-    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime())) {
+    try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg)) {
       Map<String, Object> summary = score(ctx, delivery.deliver(scoring), out);
       summary.put("model_delivery", delivery.summary());
       return summary;

@@ -96,7 +96,8 @@ final class TextRuleRollouts implements PolicyRollouts, Serializable {
       FileSystem fs = FileSystem.get(URI.create(dir), new Configuration());
       try (Checkpoint.Loaded c = Checkpoint.load(fs, new Path(dir), StageTraining.architecture(
           model, ModelArchitecture.Head.LANGUAGE_MODEL), Device.cpu())) {
-        PromptEncoder enc = new PromptEncoder(c.tokenizer(), new ChatTemplate(model.chatTemplate()),
+        PromptEncoder enc = new PromptEncoder(c.tokenizer(), ChatTemplate.resolve(model.chatTemplate(),
+            c.chatTemplate()),
             model.maxPromptTokens(), model.maxResponseTokens());
         Generator gen = new Generator(c.model(), c.tokenizer().eosId(), c.tokenizer().padId(),
             c.tokenizer()::decode);

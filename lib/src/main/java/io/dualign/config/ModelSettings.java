@@ -5,12 +5,19 @@ import java.io.Serializable;
 
 /**
  * {@code ModelSettings} are the settings of the {@code model} section: the built-in transformer's
- * shape, the tokenizer's vocabulary size, the chat template, the token limits, and the models
- * given instead of trained ({@code policy}, {@code reward}, {@code cost}: "" = trained by the run).
+ * shape, the tokenizer's vocabulary size, the chat template, the token limits, the models
+ * given instead of trained ({@code policy}, {@code reward}, {@code cost}: "" = trained by the run)
+ * and the weight type of Hugging Face models ({@code dtype}).
  */
 public record ModelSettings(int vocabSize, int contextLength, int dModel, int layers, int heads,
     int kvHeads, int ffnHidden, String chatTemplate, int maxPromptTokens, int maxResponseTokens, String policy,
-    String reward, String cost) implements Serializable {
+    String reward, String cost, String dtype) implements Serializable {
+  /** The {@code model.chatTemplate} value that uses each model's own template. */
+  public static final String AUTO_TEMPLATE = "auto";
+  /** The template of a model without its own under {@code auto}: safe-rlhf's. */
+  public static final String SAFE_RLHF_TEMPLATE =
+      "BEGINNING OF CONVERSATION: USER: {prompt} ASSISTANT:";
+
   public ModelSettings {
     if (dModel % heads != 0) {
       throw new ConfigError("model.dModel " + dModel + " must be a multiple of model.heads " + heads);
@@ -19,8 +26,13 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
       throw new ConfigError("model.heads " + heads + " must be a multiple of model.kvHeads "
           + kvHeads);
     }
-    if (!chatTemplate.contains("{prompt}")) {
-      throw new ConfigError("model.chatTemplate must contain {prompt}, was '" + chatTemplate + "'");
+    if (!chatTemplate.equals(AUTO_TEMPLATE) && !chatTemplate.contains("{prompt}")) {
+      throw new ConfigError("model.chatTemplate must be \"auto\" or contain {prompt}, was '"
+          + chatTemplate + "'");
+    }
+    if (!java.util.List.of("auto", "float32", "bfloat16", "float16").contains(dtype)) {
+      throw new ConfigError("model.dtype = " + dtype + " is not one of auto, float32, bfloat16, "
+          + "float16");
     }
     if (maxPromptTokens + maxResponseTokens > contextLength) {
       throw new ConfigError("model.maxPromptTokens " + maxPromptTokens + " + model.maxResponseTokens "
@@ -33,7 +45,8 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
         c.getInt("model.dModel"), c.getInt("model.layers"), c.getInt("model.heads"),
         c.getInt("model.kvHeads"), c.getInt("model.ffnHidden"), c.getString("model.chatTemplate"),
         c.getInt("model.maxPromptTokens"), c.getInt("model.maxResponseTokens"),
-        c.getString("model.policy"), c.getString("model.reward"), c.getString("model.cost"));
+        c.getString("model.policy"), c.getString("model.reward"), c.getString("model.cost"),
+        c.getString("model.dtype"));
   }
 
   /**

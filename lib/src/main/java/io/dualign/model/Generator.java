@@ -19,7 +19,7 @@ import java.util.function.Function;
  */
 public final class Generator {
   private final CausalLm lm;
-  private final long eosId;
+  private final long[] stopIds;
   private final long padId;
   private final Function<long[], String> decoder;
 
@@ -28,8 +28,16 @@ public final class Generator {
    *     Generation#text()}); may be null when no stop strings are used
    */
   public Generator(CausalLm lm, long eosId, long padId, Function<long[], String> decoder) {
+    this(lm, new long[] {eosId}, padId, decoder);
+  }
+
+  /**
+   * @param stopIds the token ids that end a response (the end-of-sequence token and, for some
+   *     Hugging Face models, others such as an end-of-turn token); none is part of the response
+   */
+  public Generator(CausalLm lm, long[] stopIds, long padId, Function<long[], String> decoder) {
     this.lm = lm;
-    this.eosId = eosId;
+    this.stopIds = stopIds.clone();
     this.padId = padId;
     this.decoder = decoder;
   }
@@ -120,7 +128,7 @@ public final class Generator {
             continue; // finished rows feed padding, masked out
           }
           long tok = Sampler.sampleProbs(probs, r * vocab, vocab, p, rngs[r]);
-          if (tok == eosId) {
+          if (isStop(tok)) {
             reasons[r] = Generation.Reason.EOS;
             live--;
             continue;
@@ -148,6 +156,15 @@ public final class Generator {
       result.add(new Generation(toks, text, reason));
     }
     return result;
+  }
+
+  private boolean isStop(long tok) {
+    for (long s : stopIds) {
+      if (s == tok) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The attention mask of the first {@code len} columns, or null when no prompt is padded. */

@@ -36,7 +36,7 @@ public final class KvCache {
    * Writes a layer's keys and values {@code [batch, heads, t, headDim]} for the {@code t} tokens
    * after the cached ones and returns views of all keys and values so far.
    */
-  NDArray[] append(int layer, NDArray k, NDArray v) {
+  public NDArray[] append(int layer, NDArray k, NDArray v) {
     Shape s = k.getShape();
     long t = s.get(2);
     if (length + t > capacity) {
@@ -61,7 +61,7 @@ public final class KvCache {
   }
 
   /** Marks {@code t} more tokens as cached (after every layer appended them). */
-  void advance(long t) {
+  public void advance(long t) {
     length += t;
   }
 }

@@ -1,10 +1,13 @@
 package io.dualign.model;
 
+import io.dualign.text.JinjaChatTemplate;
 import io.dualign.text.TextTokenizer;
+import java.util.Optional;
 
 /**
  * A {@code LoadedModel} is a model loaded for use with its tokenizer and version, whatever its
- * {@link ModelFormat}: a built-in {@link Checkpoint} or a TorchScript bundle. Rollouts, scoring,
+ * {@link ModelFormat}: a built-in {@link Checkpoint}, a TorchScript bundle or a Hugging Face
+ * folder. Rollouts, scoring,
  * reference log-probabilities and DPO work on this interface, so a TorchScript policy, reward or
  * cost model goes wherever a built-in one does.
  */
@@ -30,6 +33,11 @@ public interface LoadedModel extends AutoCloseable {
    * @throws IllegalStateException when it is a causal language model
    */
   ScoreModel scoreModel();
+
+  /** The model's own chat template (a Hugging Face {@code chat_template}), if it has one. */
+  default Optional<JinjaChatTemplate> chatTemplate() {
+    return Optional.empty();
+  }
 
   @Override
   void close();

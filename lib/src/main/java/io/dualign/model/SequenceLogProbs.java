@@ -64,7 +64,7 @@ public final class SequenceLogProbs {
   }
 
   /** log softmax(logits[i])[next[i]] of logits {@code [n, vocab]} and ids {@code [n]}: {@code [n]}. */
-  static NDArray pick(NDArray logits, NDArray next) {
+  public static NDArray pick(NDArray logits, NDArray next) {
     return logits.logSoftmax(1).gather(next.reshape(-1, 1), 1).reshape(-1);
   }
 

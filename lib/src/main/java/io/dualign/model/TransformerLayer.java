@@ -17,9 +17,7 @@ import ai.djl.util.PairList;
  * feed-forward network, each added to the residual stream. The residual stream is a
  * {@code [batch·time, dModel]} matrix: with 2-D inputs PyTorch adds each linear layer's bias
  * inside its matrix product (addmm) instead of in a separate pass over the output. Attention has
- * {@code heads} query heads and {@code kvHeads} key/value heads (grouped-query attention; equal
- * counts are multi-head attention): the query heads of a group are stacked as extra query rows
- * (token-major), so each group is one matrix product against its keys.
+ * {@code heads} query heads and {@code kvHeads} key/value heads ({@link GroupedAttention}).
  */
 final class TransformerLayer extends AbstractBlock {
   private final int dModel;
@@ -59,45 +57,11 @@ final class TransformerLayer extends AbstractBlock {
   NDArray forward(ParameterStore ps, NDArray x, long b, long t, NDArray bias, NDArray queryScale,
       KvCache cache, int layer, boolean training) {
     int hd = dModel / heads;
-    int group = heads / kvHeads;
     NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
     NDList parts = linear(ps, qkv, h, training)
         .split(new long[] {dModel, dModel + (long) kvHeads * hd}, 1);
-    // Queries [b, kvHeads, t * group, hd]: row i * group + j is token i's query head j of the
-    // group (a view, no copy, when kvHeads = 1). A single token (a decoding step) needs no
-    // transposes: its rows are already in that order.
-    NDArray q;
-    NDArray k;
-    NDArray v;
-    if (t == 1) {
-      q = parts.get(0).reshape(b, kvHeads, group, hd);
-      k = parts.get(1).reshape(b, kvHeads, 1, hd);
-      v = parts.get(2).reshape(b, kvHeads, 1, hd);
-    } else {
-      q = parts.get(0).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 1, 3, 4)
-          .reshape(b, kvHeads, t * group, hd);
-      k = parts.get(1).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-      v = parts.get(2).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    }
-    if (cache != null) {
-      NDArray[] kv = cache.append(layer, k, v);
-      k = kv[0];
-      v = kv[1];
-    }
-    long keys = k.getShape().get(2);
-    NDArray scores = q.mul(queryScale).matMul(k.transpose(0, 1, 3, 2));
-    if (bias != null) {
-      // In training the bias is added out of place: an in-place op on a view makes autograd
-      // copy the whole base (CopySlices); without gradients in place saves an allocation.
-      Shape bs = bias.getShape();
-      NDArray biasView = bias.reshape(bs.get(0), 1, bs.get(2), 1, keys);
-      scores = scores.reshape(b, kvHeads, t, group, keys);
-      scores = (training ? scores.add(biasView) : scores.addi(biasView))
-          .reshape(b, kvHeads, t * group, keys);
-    }
-    NDArray att = scores.softmax(-1).matMul(v);
-    att = t == 1 ? att.reshape(b, dModel) : att.reshape(b, kvHeads, t, group, hd)
-        .transpose(0, 2, 1, 3, 4).reshape(b * t, dModel);
+    NDArray att = GroupedAttention.attend(parts.get(0), parts.get(1), parts.get(2), b, t, heads,
+        kvHeads, hd, bias, queryScale, cache, layer, training);
     NDArray x1 = x.add(linear(ps, proj, att, training));
     NDArray h2 = norm2.forward(ps, new NDList(x1), training).singletonOrThrow();
     NDArray f = Activation.gelu(linear(ps, fc1, h2, training));

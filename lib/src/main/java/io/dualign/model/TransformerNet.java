@@ -24,9 +24,6 @@ import java.util.List;
  * position).
  */
 public final class TransformerNet extends AbstractBlock {
-  /** Additive attention bias of a masked key; finite so fully-masked (pad) rows stay finite. */
-  static final float MASKED = -1e9f;
-
   private final ModelArchitecture arch;
   private final Parameter tokenEmbedding;
   private final Parameter positionEmbedding;
@@ -82,41 +79,14 @@ public final class TransformerNet extends AbstractBlock {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
-    long s = attentionMask == null ? past + t : attentionMask.getShape().get(1);
-    if (past + t != s) {
-      throw new IllegalArgumentException("attention mask covers " + s + " keys but the cache holds "
-          + past + " and " + t + " new tokens were given");
+    if (past + t > arch.contextLength()) {
+      throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds the "
+          + "model's context length " + arch.contextLength());
     }
-    if (s > arch.contextLength()) {
-      throw new IllegalArgumentException("sequence of " + s + " tokens exceeds the model's context "
-          + "length " + arch.contextLength());
-    }
-    NDManager m = ids.getManager();
-    NDArray positions;
-    NDArray bias = null; // additive attention bias, [1 or b, 1, 1 or t, s]; null: none
-    if (attentionMask == null) {
-      long[] pos = new long[(int) (b * t)];
-      for (int i = 0; i < pos.length; i++) {
-        pos[i] = past + i % t;
-      }
-      positions = m.create(pos, new Shape(b, t));
-    } else {
-      NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
-      // Position of a token = number of real tokens before it, so left padding changes nothing.
-      positions = mask.cumSum(1).sub(1).clip(0, arch.contextLength() - 1)
-          .get(new NDIndex().addAllDim().addSliceDim(s - t, s)).toType(DataType.INT64, false);
-      bias = mask.sub(1).mul(-MASKED).reshape(b, 1, 1, s); // padding keys
-    }
-    if (t > 1) { // a single new token sees every key: nothing to mask causally
-      float[] causal = new float[(int) (t * s)];
-      for (int i = 0; i < t; i++) {
-        for (int j = 0; j < s; j++) {
-          causal[(int) (i * s + j)] = j <= past + i ? 0f : MASKED;
-        }
-      }
-      NDArray causalBias = m.create(causal, new Shape(1, 1, t, s));
-      bias = bias == null ? causalBias : bias.add(causalBias);
-    }
+    AttentionMask am = AttentionMask.of(ids.getManager(), attentionMask, b, t, past,
+        arch.contextLength() - 1);
+    NDArray positions = am.positions();
+    NDArray bias = am.bias();
     NDArray tok = ps.getValue(tokenEmbedding, ids.getDevice(), training);
     NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
     // The residual stream as a [b·t, dModel] matrix (see TransformerLayer).

@@ -6,6 +6,7 @@ import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.LoadedModel;
 import io.dualign.model.ModelFormat;
+import io.dualign.model.hf.HfCheckpoint;
 import io.dualign.model.torchscript.TorchScriptModel;
 import java.io.IOException;
 import java.util.List;
@@ -36,7 +37,8 @@ public final class ExecutorModels {
 
   /** The cache key of a model on a device. */
   public static ExecutorModelCache.Key key(ModelRef ref, Device device) {
-    return new ExecutorModelCache.Key(ref.uri(), ref.version(), device.toString());
+    return new ExecutorModelCache.Key(ref.uri(), ref.version(),
+        ref.dtype().equals("auto") ? device.toString() : device + "/" + ref.dtype());
   }
 
   /**
@@ -96,6 +98,15 @@ public final class ExecutorModels {
       throws IOException {
     if (ref.format() == ModelFormat.TORCHSCRIPT) {
       return TorchScriptModel.load(LocalModelFiles.local(ref), device, trainable);
+    }
+    if (ref.format() == ModelFormat.HUGGING_FACE) {
+      if (ref.bytes() != null) {
+        java.nio.file.Path dir = LocalModelFiles.local(ref);
+        return HfCheckpoint.load(org.apache.hadoop.fs.FileSystem.getLocal(
+            new org.apache.hadoop.conf.Configuration()), new Path(dir.toUri()), device,
+            ref.dtype());
+      }
+      return HfCheckpoint.load(ref.fileSystem(), new Path(ref.uri()), device, ref.dtype());
     }
     if (ref.bytes() != null) {
       java.nio.file.Path dir = LocalModelFiles.local(ref);

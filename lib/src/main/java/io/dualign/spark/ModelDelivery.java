@@ -1,5 +1,6 @@
 package io.dualign.spark;
 
+import io.dualign.config.DualignConfig;
 import io.dualign.config.RuntimeSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,11 +44,21 @@ public final class ModelDelivery implements AutoCloseable {
   private final Mode mode;
   private final long maxBytes;
   private final Configuration hadoop;
+  private final String dtype;
   private final Map<String, ModelRef> delivered = new LinkedHashMap<>();
   private final List<Broadcast<ModelPackage>> broadcasts = new ArrayList<>();
   private final List<Map<String, Object>> log = new ArrayList<>();
 
   public ModelDelivery(JavaSparkContext jsc, Mode mode, long maxBytes, Configuration hadoop) {
+    this(jsc, mode, maxBytes, hadoop, "auto");
+  }
+
+  /**
+   * @param dtype the weight type Hugging Face models load in on the executors
+   *     ({@code model.dtype})
+   */
+  public ModelDelivery(JavaSparkContext jsc, Mode mode, long maxBytes, Configuration hadoop,
+      String dtype) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("runtime.broadcastMaxBytes must be > 0, was " + maxBytes);
     }
@@ -55,12 +66,15 @@ public final class ModelDelivery implements AutoCloseable {
     this.mode = mode;
     this.maxBytes = maxBytes;
     this.hadoop = hadoop;
+    this.dtype = dtype;
   }
 
-  /** The delivery the runtime settings ask for. */
-  public static ModelDelivery of(org.apache.spark.SparkContext sc, RuntimeSettings rt) {
+  /** The delivery the configuration asks for ({@code runtime.modelDelivery}, {@code model.dtype}). */
+  public static ModelDelivery of(org.apache.spark.SparkContext sc, DualignConfig cfg) {
+    RuntimeSettings rt = cfg.runtime();
     return new ModelDelivery(JavaSparkContext.fromSparkContext(sc),
-        Mode.parse(rt.modelDelivery()), rt.broadcastMaxBytes(), sc.hadoopConfiguration());
+        Mode.parse(rt.modelDelivery()), rt.broadcastMaxBytes(), sc.hadoopConfiguration(),
+        cfg.model().dtype());
   }
 
   /** Whether a master runs every executor on this machine (local files are then shared). */
@@ -88,7 +102,7 @@ public final class ModelDelivery implements AutoCloseable {
     if (done != null) {
       return done;
     }
-    ModelRef shared = ref.shared();
+    ModelRef shared = ref.shared().withDtype(dtype);
     long size = size(shared);
     boolean broadcast;
     String why;

@@ -179,10 +179,11 @@ public final class Rollouts {
       this.gpu = gpu;
       this.executorId = executorId;
       ScoringSpec s = spec.scoring();
-      this.encoder = new PromptEncoder(policy.tokenizer(), new ChatTemplate(s.chatTemplate()),
+      this.encoder = new PromptEncoder(policy.tokenizer(),
+          ChatTemplate.resolve(s.chatTemplate(), policy.chatTemplate()),
           s.maxPromptTokens(), s.maxResponseTokens());
       this.lm = policy.causalLm();
-      this.generator = new Generator(lm, policy.tokenizer().eosId(),
+      this.generator = new Generator(lm, policy.tokenizer().stopIds(),
           policy.tokenizer().padId(), policy.tokenizer()::decode);
       this.params = spec.sampling();
       this.chunkRows = scorers == null ? 1

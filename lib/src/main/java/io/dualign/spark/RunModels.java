@@ -83,6 +83,8 @@ public final class RunModels {
       ref = ModelRef.of(uri, hadoop);
     } catch (IOException e) {
       throw new IOException(key + " = " + uri + ": " + e.getMessage(), e);
+    } catch (io.dualign.model.hf.HfModelException e) {
+      throw new io.dualign.config.ConfigError(key + " = " + uri + ": " + e.getMessage(), e);
     }
     boolean wantLm = stage == Stage.SFT;
     Path p = new Path(ref.uri());
@@ -93,6 +95,11 @@ public final class RunModels {
       io.dualign.model.torchscript.ModelKind k = ModelRef.manifest(fs, p).kind();
       isLm = k == io.dualign.model.torchscript.ModelKind.CAUSAL_LM;
       kind = k.id();
+    } else if (ref.format() == io.dualign.model.ModelFormat.HUGGING_FACE) {
+      io.dualign.model.hf.HfArchitecture a = io.dualign.model.hf.HfFolder.open(fs, p).config()
+          .architecture();
+      isLm = a.isCausalLm();
+      kind = a.hfName();
     } else {
       @SuppressWarnings("unchecked")
       Map<String, Object> arch = (Map<String, Object>) io.dualign.model.Checkpoint.meta(fs, p)

@@ -33,7 +33,6 @@ public final class TextScorers {
   /** Leases the models of {@code spec} on {@code device} for the current task. */
   public TextScorers(ScoringSpec spec, Device device) throws Exception {
     this.spec = spec;
-    ChatTemplate template = new ChatTemplate(spec.chatTemplate());
     for (ScorerRole role : ScorerRole.values()) {
       ModelRef ref = spec.model(role);
       if (ref == null) {
@@ -41,7 +40,8 @@ public final class TextScorers {
       }
       LoadedModel m = ExecutorModels.lease(ref, device).get();
       models.put(role, m);
-      encoders.put(role, new PromptEncoder(m.tokenizer(), template, spec.maxPromptTokens(),
+      encoders.put(role, new PromptEncoder(m.tokenizer(),
+          ChatTemplate.resolve(spec.chatTemplate(), m.chatTemplate()), spec.maxPromptTokens(),
           spec.maxResponseTokens()));
     }
   }

@@ -28,6 +28,22 @@ public record ChatTemplate(String template) {
     return template.substring(template.indexOf(PLACEHOLDER) + PLACEHOLDER.length());
   }
 
+  /** The {@code model.chatTemplate} value that uses each model's own template. */
+  public static final String AUTO = "auto";
+
+  /**
+   * The template a model's prompts are wrapped in: {@code configured} ({@code model.chatTemplate})
+   * unless it is {@link #AUTO}, which takes the model's own chat template and, for a model
+   * without one, {@link #SAFE_RLHF}.
+   */
+  public static ChatTemplate resolve(String configured,
+      java.util.Optional<JinjaChatTemplate> own) {
+    if (!configured.equals(AUTO)) {
+      return new ChatTemplate(configured);
+    }
+    return own.map(JinjaChatTemplate::promptTemplate).orElse(SAFE_RLHF);
+  }
+
   public String format(String prompt) {
     return prefix() + prompt + suffix();
   }

@@ -24,9 +24,10 @@ public final class TextTokenizer implements AutoCloseable {
   private final String eosToken;
   private final String padToken;
   private final boolean promptSpecialTokens;
+  private final long[] stopIds;
 
   private TextTokenizer(HuggingFaceTokenizer hf, Path file, int vocabSize, String eosToken,
-      String padToken, boolean promptSpecialTokens) {
+      String padToken, boolean promptSpecialTokens, long[] extraStopIds) {
     this.hf = hf;
     this.promptSpecialTokens = promptSpecialTokens;
     this.file = file;
@@ -35,6 +36,8 @@ public final class TextTokenizer implements AutoCloseable {
     this.padToken = padToken;
     this.eosId = singleId(eosToken, "end-of-sequence");
     this.padId = singleId(padToken, "padding");
+    this.stopIds = java.util.stream.LongStream.concat(java.util.stream.LongStream.of(eosId),
+        java.util.Arrays.stream(extraStopIds)).distinct().toArray();
   }
 
   /** Loads a built-in tokenizer written by {@link BpeTrainer}. */
@@ -56,9 +59,19 @@ public final class TextTokenizer implements AutoCloseable {
    * prompts are encoded with the tokenizer's own post-processor (e.g. a BOS token), as the
    * TorchScript contract says, and responses without.
    */
-  @SuppressWarnings("unchecked")
   public static TextTokenizer load(Path tokenizerJson, String eosToken, String padToken,
       boolean promptSpecialTokens) {
+    return load(tokenizerJson, eosToken, padToken, promptSpecialTokens, new long[0]);
+  }
+
+  /**
+   * As {@link #load(Path, String, String, boolean)}, with more token ids that end a generated
+   * response besides the end-of-sequence token (a Hugging Face {@code generation_config.json}'s
+   * {@code eos_token_id} list).
+   */
+  @SuppressWarnings("unchecked")
+  public static TextTokenizer load(Path tokenizerJson, String eosToken, String padToken,
+      boolean promptSpecialTokens, long[] extraStopIds) {
     try {
       Map<String, Object> doc = Json.readMap(Files.readAllBytes(tokenizerJson));
       int maxId = -1;
@@ -76,7 +89,7 @@ public final class TextTokenizer implements AutoCloseable {
       HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokenizerJson,
           Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
       return new TextTokenizer(hf, tokenizerJson, maxId + 1, eosToken, padToken,
-          promptSpecialTokens);
+          promptSpecialTokens, extraStopIds);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson, e);
     }
@@ -112,6 +125,16 @@ public final class TextTokenizer implements AutoCloseable {
 
   public long eosId() {
     return eosId;
+  }
+
+  /** The ids that end a generated response: the end-of-sequence id first, then any others. */
+  public long[] stopIds() {
+    return stopIds.clone();
+  }
+
+  /** Whether {@code prompt} encoding adds the tokenizer's own special tokens (e.g. BOS). */
+  public boolean promptSpecialTokens() {
+    return promptSpecialTokens;
   }
 
   public long padId() {

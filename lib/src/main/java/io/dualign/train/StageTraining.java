@@ -70,7 +70,7 @@ public final class StageTraining {
       throw new IllegalArgumentException("sft: no pairs with split 'train' among " + rows.size());
     }
     // Prompts as the model sees them (templated), so the template's text gets merged too.
-    ChatTemplate template = new ChatTemplate(ms.chatTemplate());
+    ChatTemplate template = ChatTemplate.resolve(ms.chatTemplate(), java.util.Optional.empty());
     Set<String> texts = new LinkedHashSet<>();
     for (PairRow r : train) {
       texts.add(template.format(r.prompt()));
@@ -86,8 +86,8 @@ public final class StageTraining {
           BuiltInTransformer lm = BuiltInTransformer.create(
               architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL), runSeed ^ SFT_SEED,
               Device.cpu())) {
-        PairEncoding enc = new PairEncoding(new PromptEncoder(tok, new ChatTemplate(
-            ms.chatTemplate()), ms.maxPromptTokens(), ms.maxResponseTokens()));
+        PairEncoding enc = new PairEncoding(new PromptEncoder(tok, template,
+            ms.maxPromptTokens(), ms.maxResponseTokens()));
         List<SftExample> trainEx = enc.sft(train);
         List<SftExample> testEx = enc.sft(test);
         SftObjective obj = new SftObjective(lm, tok.padId());
@@ -161,8 +161,9 @@ public final class StageTraining {
       Files.copy(sft.tokenizer().file(), tokFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       sm.copyBackboneFrom(sft.model());
       TextTokenizer tok = sft.tokenizer();
-      PairEncoding enc = new PairEncoding(new PromptEncoder(tok, new ChatTemplate(
-          ms.chatTemplate()), ms.maxPromptTokens(), ms.maxResponseTokens()));
+      PairEncoding enc = new PairEncoding(new PromptEncoder(tok,
+          ChatTemplate.resolve(ms.chatTemplate(), sft.chatTemplate()), ms.maxPromptTokens(),
+          ms.maxResponseTokens()));
       List<PreferenceExample> trainEx = enc.preferences(train, kind);
       List<PreferenceExample> testEx = enc.preferences(test, kind);
       float reg = (float) ts.scoreRegulariser();

@@ -77,7 +77,7 @@ public final class AlignRun {
     this.cfg = cfg;
     this.rollouts = rollouts;
     this.runId = runId;
-    this.delivery = ModelDelivery.of(spark.sparkContext(), cfg.runtime());
+    this.delivery = ModelDelivery.of(spark.sparkContext(), cfg);
   }
 
   /** The model folder {@code dir} as the executors get it ({@code runtime.modelDelivery}). */

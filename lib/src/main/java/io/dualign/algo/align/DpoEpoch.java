@@ -107,7 +107,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     long seed = Seeds.mix(runSeed, iteration, "dpo-epoch/" + method, 0);
     try (LoadedModel prev = ExecutorModels.load(previous, Device.cpu(), true)) {
       CausalLm policy = prev.causalLm();
-      PromptEncoder enc = PolicyCodec.encoder(prev.tokenizer(), model);
+      PromptEncoder enc = PolicyCodec.encoder(prev, model);
       long pad = prev.tokenizer().padId();
       List<DpoExample> examples = new ArrayList<>();
       for (Pair p : pairs) {

@@ -3,7 +3,7 @@ package io.dualign.algo.align;
 import io.dualign.config.ModelSettings;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
-import io.dualign.text.TextTokenizer;
+import io.dualign.model.LoadedModel;
 
 /**
  * {@code PolicyCodec} builds the one {@link PromptEncoder} every align step uses for a policy's
@@ -13,8 +13,8 @@ import io.dualign.text.TextTokenizer;
 final class PolicyCodec {
   private PolicyCodec() {}
 
-  static PromptEncoder encoder(TextTokenizer tok, ModelSettings ms) {
-    return new PromptEncoder(tok, new ChatTemplate(ms.chatTemplate()), ms.maxPromptTokens(),
-        ms.maxResponseTokens());
+  static PromptEncoder encoder(LoadedModel m, ModelSettings ms) {
+    return new PromptEncoder(m.tokenizer(), ChatTemplate.resolve(ms.chatTemplate(),
+        m.chatTemplate()), ms.maxPromptTokens(), ms.maxResponseTokens());
   }
 }

@@ -75,7 +75,7 @@ public final class ReferenceLogProbs {
       try (ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModels.lease(reference,
           Device.cpu())) {
         LoadedModel ref = lease.get();
-        PromptEncoder enc = PolicyCodec.encoder(ref.tokenizer(), model);
+        PromptEncoder enc = PolicyCodec.encoder(ref, model);
         List<Row> batch = new ArrayList<>();
         while (rows.hasNext()) {
           batch.add(rows.next());

@@ -1,0 +1,314 @@
+package io.dualign.model.hf;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dualign.model.CausalLm;
+import io.dualign.model.LoadedModel;
+import io.dualign.model.ModelFormat;
+import io.dualign.model.ScoreModel;
+import io.dualign.text.JinjaChatTemplate;
+import io.dualign.text.TextTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code HfCheckpoint} loads a Hugging Face folder ({@link HfFolder}) as a {@link LoadedModel}
+ * and saves a model back as one that {@code transformers.AutoModelForCausalLM.from_pretrained}
+ * (or vLLM) reads. Loading streams each safetensors file once, checks every tensor's shape
+ * against {@code config.json} and that none is missing, converts the weights to the requested
+ * type, and hashes every file on the way into the model version.
+ */
+public final class HfCheckpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(HfCheckpoint.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private HfCheckpoint() {}
+
+  /** A loaded Hugging Face model with its tokenizer, chat template and version. */
+  public record Loaded(HfTransformer model, TextTokenizer tokenizer, HfFolder folder,
+      HfTokenizerConfig tokenizerConfig, String version, Map<String, String> sha256,
+      Map<String, byte[]> smallFiles) implements LoadedModel {
+    @Override
+    public ModelFormat format() {
+      return ModelFormat.HUGGING_FACE;
+    }
+
+    @Override
+    public CausalLm causalLm() {
+      if (!folder.config().architecture().isCausalLm()) {
+        throw new IllegalStateException(folder.dir() + " is a "
+            + folder.config().architecture().hfName() + " score model, not a causal language "
+            + "model");
+      }
+      return model;
+    }
+
+    @Override
+    public ScoreModel scoreModel() {
+      if (folder.config().architecture().isCausalLm()) {
+        throw new IllegalStateException(folder.dir() + " is a "
+            + folder.config().architecture().hfName() + ", not a score model");
+      }
+      return model;
+    }
+
+    @Override
+    public Optional<JinjaChatTemplate> chatTemplate() {
+      if (tokenizerConfig.chatTemplate() == null) {
+        return Optional.empty();
+      }
+      Map<String, String> special = new HashMap<>();
+      special.put("bos_token", tokenizerConfig.bosToken());
+      special.put("eos_token", tokenizerConfig.eosToken());
+      special.put("pad_token", tokenizerConfig.padToken());
+      return Optional.of(new JinjaChatTemplate(tokenizerConfig.chatTemplate(), special));
+    }
+
+    @Override
+    public void close() {
+      model.close();
+      tokenizer.close();
+    }
+  }
+
+  /**
+   * The weight type of {@code dtype} ({@code model.dtype}): {@code auto} is the type
+   * {@code config.json} records ({@code torch_dtype}).
+   */
+  public static DataType weightType(String dtype, HfConfig config) {
+    String d = dtype.equals("auto") ? config.storedDtype() : dtype;
+    return switch (d.toLowerCase(Locale.ROOT)) {
+      case "float32", "fp32" -> DataType.FLOAT32;
+      case "bfloat16", "bf16" -> DataType.BFLOAT16;
+      case "float16", "fp16" -> DataType.FLOAT16;
+      default -> throw new HfModelException("model dtype '" + d + "' is not one of float32, "
+          + "bfloat16, float16" + (dtype.equals("auto") ? " (config.json torch_dtype)" : ""));
+    };
+  }
+
+  /**
+   * The computation's type: on a GPU the weights' type; on a CPU float32 (bf16/fp16 weights are
+   * cast where they are used).
+   */
+  public static DataType computeType(DataType weightType, Device device) {
+    return device.isGpu() ? weightType : DataType.FLOAT32;
+  }
+
+  /**
+   * Loads the folder {@code dir} on {@code device} with weights of type {@code dtype}
+   * ({@code auto}, {@code float32}, {@code bfloat16}, {@code float16}).
+   *
+   * @throws HfModelException naming the file and tensor or key that is wrong
+   */
+  public static Loaded load(FileSystem fs, Path dir, Device device, String dtype)
+      throws IOException {
+    HfFolder folder = HfFolder.open(fs, dir);
+    HfConfig cfg = folder.config();
+    DataType weightType = weightType(dtype, cfg);
+    HfDecoder net = new HfDecoder(cfg, computeType(weightType, device));
+    NDManager manager = NDManager.newBaseManager(device);
+    try {
+      Map<String, String> sums = new LinkedHashMap<>();
+      double[] normalizer = readWeights(folder, net, manager, weightType, sums);
+      Map<String, byte[]> small = new LinkedHashMap<>();
+      for (String f : folder.files()) {
+        if (!folder.weightFiles().contains(f)) {
+          small.put(f, folder.readOptional(f));
+        }
+      }
+      Map<String, String> all = folder.sha256(); // weights already remembered while read
+      String version = HfFolder.version(all);
+      HfTokenizerConfig tc = HfTokenizerConfig.parse(small.get(HfFolder.TOKENIZER_CONFIG),
+          dir + "/" + HfFolder.TOKENIZER_CONFIG, small.get(HfFolder.GENERATION_CONFIG),
+          dir + "/" + HfFolder.GENERATION_CONFIG);
+      TextTokenizer tok = tokenizer(small.get(HfFolder.TOKENIZER), tc, cfg, dir);
+      HfTransformer model = new HfTransformer(net, manager, normalizer[0], normalizer[1]);
+      return new Loaded(model, tok, folder, tc, version, all, small);
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** Streams every weight file into {@code net}; returns the normaliser's mean and variance. */
+  private static double[] readWeights(HfFolder folder, HfDecoder net, NDManager manager,
+      DataType weightType, Map<String, String> sums) throws IOException {
+    Map<String, Shape> expected = net.parameterShapes();
+    Map<String, String> seenIn = new HashMap<>();
+    List<String> ignored = new ArrayList<>();
+    double[] normalizer = {0, 1};
+    HfConfig cfg = folder.config();
+    for (String file : folder.weightFiles()) {
+      String where = folder.dir() + "/" + file;
+      Safetensors.TensorSink sink = new Safetensors.TensorSink() {
+        @Override
+        public boolean wants(Safetensors.TensorInfo t) {
+          return expected.containsKey(t.name()) || t.name().equals("normalizer.mean")
+              || t.name().equals("normalizer.var");
+        }
+
+        @Override
+        public void accept(Safetensors.TensorInfo t, ByteBuffer data) {
+          if (data == null) {
+            ignored.add(t.name());
+            return;
+          }
+          if (t.name().startsWith("normalizer.")) {
+            try (NDArray a = manager.create(data, new Shape(t.shape()), t.dtype())) {
+              normalizer[t.name().endsWith("mean") ? 0 : 1] = a.toType(DataType.FLOAT64, false)
+                  .getDouble(a.getShape().dimension() == 0 ? new long[0] : new long[] {0});
+            }
+            return;
+          }
+          Shape want = expected.get(t.name());
+          if (!want.equals(new Shape(t.shape()))) {
+            throw new HfModelException(where + ": tensor " + t.name() + " has shape "
+                + t.shapeText() + " but config.json (" + cfg.describe() + ") needs " + want);
+          }
+          String before = seenIn.put(t.name(), file);
+          if (before != null) {
+            throw new HfModelException(folder.dir() + ": tensor " + t.name() + " is in both "
+                + before + " and " + file);
+          }
+          NDArray a = manager.create(data, want, t.dtype());
+          if (a.getDataType() != weightType) {
+            NDArray converted = a.toType(weightType, false);
+            a.close();
+            a = converted;
+          }
+          net.set(t.name(), a);
+        }
+      };
+      try (InputStream in = folder.fileSystem().open(new Path(folder.dir(), file))) {
+        String sha = Safetensors.read(in, where, folder.length(file), sink);
+        sums.put(file, sha);
+        folder.remember(file, sha);
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (String name : expected.keySet()) {
+      if (!seenIn.containsKey(name)) {
+        missing.add(name);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new HfModelException(folder.dir() + ": " + missing.size() + " tensors that "
+          + "config.json (" + cfg.describe() + ") needs are missing from the weights, e.g. "
+          + missing.subList(0, Math.min(5, missing.size())));
+    }
+    if (cfg.normalizer().needsStatistics() && normalizer[1] == 1 && normalizer[0] == 0
+        && !ignored.isEmpty()) {
+      LOG.warn("{}: do_normalize is set but no normalizer.mean/var was found", folder.dir());
+    }
+    List<String> unexpected = ignored.stream().filter(n -> !n.endsWith("rotary_emb.inv_freq")
+        && !n.equals("normalizer.count") && !(n.equals("lm_head.weight")
+        && cfg.tieWordEmbeddings())).toList();
+    if (!unexpected.isEmpty()) {
+      LOG.warn("{}: {} tensors the architecture does not use were ignored, e.g. {}",
+          folder.dir(), unexpected.size(), unexpected.subList(0, Math.min(5, unexpected.size())));
+    }
+    return normalizer;
+  }
+
+  private static TextTokenizer tokenizer(byte[] json, HfTokenizerConfig tc, HfConfig cfg,
+      Path dir) throws IOException {
+    java.nio.file.Path local = Files.createTempFile("dualign-hf-tokenizer-", ".json");
+    local.toFile().deleteOnExit();
+    Files.write(local, json);
+    long[] extra = tc.generationEosIds().isEmpty()
+        ? cfg.eosTokenIds().stream().mapToLong(Long::longValue).toArray()
+        : tc.generationEosIds().stream().mapToLong(Long::longValue).toArray();
+    TextTokenizer tok;
+    try {
+      // With its own chat template the rendered text carries every special token (as
+      // apply_chat_template encodes it); with a plain template the tokenizer adds its own (BOS).
+      tok = TextTokenizer.load(local, tc.eosToken(), tc.padOrEos(), tc.chatTemplate() == null,
+          extra);
+    } catch (IllegalArgumentException e) {
+      throw new HfModelException(dir + "/" + HfFolder.TOKENIZER + ": " + e.getMessage(), e);
+    }
+    if (tok.vocabSize() > cfg.vocabSize()) {
+      tok.close();
+      throw new HfModelException(dir + ": " + HfFolder.TOKENIZER + " has " + tok.vocabSize()
+          + " ids but config.json vocab_size is " + cfg.vocabSize());
+    }
+    return tok;
+  }
+
+  /**
+   * Writes {@code model} as a Hugging Face folder into {@code dir} on {@code fs}: its
+   * {@code config.json} (the source's, with {@code torch_dtype} set to the weights' type), one
+   * {@code model.safetensors} (a tied head is not written twice), and the source's tokenizer
+   * and generation files. Returns the new folder's version.
+   */
+  public static String save(Loaded model, FileSystem fs, Path dir) throws IOException {
+    fs.mkdirs(dir);
+    Map<String, String> sums = new LinkedHashMap<>();
+    TreeMap<String, NDArray> tensors = new TreeMap<>();
+    DataType type = null;
+    for (Map.Entry<String, Parameter> e : model.model().decoder().parametersByName().entrySet()) {
+      NDArray a = e.getValue().getArray();
+      tensors.put(e.getKey(), a);
+      type = a.getDataType();
+    }
+    try (OutputStream out = fs.create(new Path(dir, HfFolder.WEIGHTS), true)) {
+      sums.put(HfFolder.WEIGHTS, Safetensors.write(out, tensors, Map.of("format", "pt")));
+    }
+    for (Map.Entry<String, byte[]> f : model.smallFiles().entrySet()) {
+      if (f.getValue() == null || f.getKey().equals(HfFolder.INDEX)) {
+        continue;
+      }
+      byte[] bytes = f.getValue();
+      if (f.getKey().equals(HfFolder.CONFIG)) {
+        ObjectNode cfg = (ObjectNode) MAPPER.readTree(bytes);
+        cfg.put("torch_dtype", dtypeName(type));
+        bytes = MAPPER.writeValueAsBytes(cfg);
+      }
+      try (OutputStream out = fs.create(new Path(dir, f.getKey()), true)) {
+        out.write(bytes);
+      }
+      sums.put(f.getKey(), sha256(bytes));
+    }
+    return HfFolder.version(sums);
+  }
+
+  private static String dtypeName(DataType t) {
+    return switch (t) {
+      case BFLOAT16 -> "bfloat16";
+      case FLOAT16 -> "float16";
+      default -> "float32";
+    };
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
