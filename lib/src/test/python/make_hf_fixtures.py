@@ -408,10 +408,10 @@ def make_fixture(out, name, cls, make_cfg, save_kw, tok_dir, tokenizer, index):
 
     # from here on, everything comes from the folder as transformers loads it
     if isinstance(model, LlamaForScore):
-        loaded = LlamaForScore.from_pretrained(folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
+        loaded = LlamaForScore.from_pretrained(folder, attn_implementation="eager", dtype=torch.float32).eval()
         assert float(loaded.normalizer.var[0]) == SCORE_VAR and float(loaded.normalizer.mean[0]) == np.float32(SCORE_MEAN)
     else:
-        loaded = type(model).from_pretrained(folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
+        loaded = type(model).from_pretrained(folder, attn_implementation="eager", dtype=torch.float32).eval()
     for k, v in model.state_dict().items():
         assert torch.equal(v, loaded.state_dict()[k]), k
     model = loaded
@@ -467,7 +467,7 @@ def make_fixture(out, name, cls, make_cfg, save_kw, tok_dir, tokenizer, index):
             ref["sliding_window_note"] = ("prompt + generated tokens exceed sliding_window: transformers lets query i "
                                           "attend keys j with i - window < j <= i")
             nowin = MistralForCausalLM.from_pretrained(folder, attn_implementation="eager",
-                                                       torch_dtype=torch.float32, sliding_window=None).eval()
+                                                       dtype=torch.float32, sliding_window=None).eval()
             ref["greedy_without_window"] = [greedy_loop(nowin, r, NEW_TOKENS)[0] for r in rows]
     ref["template"] = []
     for messages in CONVERSATIONS:
@@ -502,7 +502,7 @@ def reload(folder, out_json):
     """Loads a folder (e.g. written by dualign's Java saver) with transformers and writes the per-row logits of the
     fixture prompts: {"prompts", "logits_shape", "logits", "versions", "class", "config"}."""
     torch.set_num_threads(1)
-    model = AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager", dtype=torch.float32).eval()
     tok = AutoTokenizer.from_pretrained(folder)
     rows = prompt_rows(tok)
     logits = [row_logits(model, r) for r in rows]
