@@ -30,9 +30,10 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
       throw new ConfigError("model.chatTemplate must be \"auto\" or contain {prompt}, was '"
           + chatTemplate + "'");
     }
-    if (!java.util.List.of("auto", "float32", "bfloat16", "float16").contains(dtype)) {
-      throw new ConfigError("model.dtype = " + dtype + " is not one of auto, float32, bfloat16, "
-          + "float16");
+    if (dtype.equals("bfloat16")) {
+      throw new ConfigError("model.dtype = bfloat16 is not available: DJL 0.36's PyTorch engine "
+          + "aborts the JVM on any bfloat16 tensor; use float16 (the same memory) or float32 "
+          + "(bfloat16 checkpoints load into float32 exactly with auto)");
     }
     if (maxPromptTokens + maxResponseTokens > contextLength) {
       throw new ConfigError("model.maxPromptTokens " + maxPromptTokens + " + model.maxResponseTokens "

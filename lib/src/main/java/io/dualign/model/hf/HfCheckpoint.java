@@ -45,6 +45,11 @@ public final class HfCheckpoint {
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** Why {@code model.dtype = bfloat16} is refused. */
+  public static final String BFLOAT16_REFUSED = "model.dtype = bfloat16 is not available: DJL "
+      + "0.36's PyTorch engine aborts the JVM on any bfloat16 tensor; use float16 (the same "
+      + "memory) or float32 (bfloat16 checkpoints load into float32 exactly with auto)";
+
   private HfCheckpoint() {}
 
   /** A loaded Hugging Face model with its tokenizer, chat template and version. */
@@ -96,13 +101,17 @@ public final class HfCheckpoint {
 
   /**
    * The weight type of {@code dtype} ({@code model.dtype}): {@code auto} is the type
-   * {@code config.json} records ({@code torch_dtype}).
+   * {@code config.json} records ({@code torch_dtype}), except that bfloat16 weights are held in
+   * float32 (exactly): DJL 0.36's PyTorch engine cannot hold a bfloat16 tensor (it aborts the
+   * JVM), so {@code model.dtype = bfloat16} is refused and {@code float16} is the narrow type.
    */
   public static DataType weightType(String dtype, HfConfig config) {
+    if (dtype.equals("bfloat16")) {
+      throw new HfModelException(BFLOAT16_REFUSED);
+    }
     String d = dtype.equals("auto") ? config.storedDtype() : dtype;
     return switch (d.toLowerCase(Locale.ROOT)) {
-      case "float32", "fp32" -> DataType.FLOAT32;
-      case "bfloat16", "bf16" -> DataType.BFLOAT16;
+      case "float32", "fp32", "bfloat16", "bf16" -> DataType.FLOAT32;
       case "float16", "fp16" -> DataType.FLOAT16;
       default -> throw new HfModelException("model dtype '" + d + "' is not one of float32, "
           + "bfloat16, float16" + (dtype.equals("auto") ? " (config.json torch_dtype)" : ""));
@@ -177,7 +186,10 @@ public final class HfCheckpoint {
             return;
           }
           if (t.name().startsWith("normalizer.")) {
-            try (NDArray a = manager.create(data, new Shape(t.shape()), t.dtype())) {
+            try (NDArray a = t.dtype() == DataType.BFLOAT16
+                ? manager.create(Safetensors.bf16ToFloat32(data), new Shape(t.shape()),
+                    DataType.FLOAT32)
+                : manager.create(data, new Shape(t.shape()), t.dtype())) {
               normalizer[t.name().endsWith("mean") ? 0 : 1] = a.toType(DataType.FLOAT64, false)
                   .getDouble(a.getShape().dimension() == 0 ? new long[0] : new long[] {0});
             }
@@ -193,7 +205,11 @@ public final class HfCheckpoint {
             throw new HfModelException(folder.dir() + ": tensor " + t.name() + " is in both "
                 + before + " and " + file);
           }
-          NDArray a = manager.create(data, want, t.dtype());
+          // DJL 0.36's PyTorch engine aborts the JVM on any bfloat16 tensor: bf16 weights are
+          // widened here (exactly: a bf16 value is the top half of its float32).
+          NDArray a = t.dtype() == DataType.BFLOAT16
+              ? manager.create(Safetensors.bf16ToFloat32(data), want, DataType.FLOAT32)
+              : manager.create(data, want, t.dtype());
           if (a.getDataType() != weightType) {
             NDArray converted = a.toType(weightType, false);
             a.close();

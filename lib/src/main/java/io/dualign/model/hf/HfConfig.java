@@ -122,8 +122,14 @@ public record HfConfig(HfArchitecture architecture, String modelType, int vocabS
         throw new HfModelException(file + ": score_dim = " + dim + "; a score model needs 1");
       }
       scoreBias = r.bool("score_bias", true);
+      // safe-rlhf's init_score_head: the function follows score_type unless the config names one.
+      String byType = switch (r.text("score_type", "reward")) {
+        case "cost" -> "scale";
+        case "critic" -> "identity";
+        default -> "affine";
+      };
       normalizer = r.bool("do_normalize", false)
-          ? ScoreNormalizer.parseFunction(r.text("normalize_function", "affine"), file)
+          ? ScoreNormalizer.parseFunction(r.text("normalize_function", byType), file)
           : ScoreNormalizer.IDENTITY;
     }
     List<Long> eos = new ArrayList<>();

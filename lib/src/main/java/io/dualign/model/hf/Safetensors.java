@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -264,8 +263,16 @@ public final class Safetensors {
     }
   }
 
-  /** The text of a header, for messages. */
-  static String describe(byte[] bytes) {
-    return new String(bytes, StandardCharsets.UTF_8);
+  /**
+   * bfloat16 values (little-endian) as float32 ones, exactly: a bfloat16 is the upper 16 bits of
+   * the float32 with the same value.
+   */
+  public static ByteBuffer bf16ToFloat32(ByteBuffer bf16) {
+    ByteBuffer in = bf16.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out = ByteBuffer.allocateDirect(in.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
+    while (in.remaining() >= 2) {
+      out.putInt((in.getShort() & 0xFFFF) << 16);
+    }
+    return out.flip();
   }
 }
