@@ -57,6 +57,10 @@ public final class Dualign implements Runnable {
         cl.addSubcommand(stage.cliName(), new AlignCommand());
         continue;
       }
+      if (stage == Stage.SCORE) {
+        cl.addSubcommand(stage.cliName(), new ScoreCommand());
+        continue;
+      }
       CommandLine sub = new CommandLine(new StageCommand(stage));
       sub.getCommandSpec().usageMessage().description(stage.description());
       cl.addSubcommand(stage.cliName(), sub);
@@ -65,6 +69,8 @@ public final class Dualign implements Runnable {
     cl.addSubcommand("demo", new DemoCommand());
     cl.addSubcommand("status", new StatusCommand());
     cl.addSubcommand("bench", new BenchCommand());
+    cl.addSubcommand("generate", new GenerateCommand());
+    cl.addSubcommand("fetch-model", new FetchModelCommand());
     cl.setExecutionExceptionHandler(Dualign::handle);
     return cl;
   }

@@ -23,6 +23,11 @@ final class StageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return runWith(options, spec);
+  }
+
+  /** Runs the stage with these options, printing to {@code spec}'s output. */
+  Integer runWith(CommonOptions options, CommandSpec spec) throws Exception {
     DualignConfig config = options.loadConfig();
     StageJob job = StageJobs.job(stage).orElseThrow(() -> new ConfigError(StageJobs.notBuilt(stage)));
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign " + stage.cliName())) {

@@ -145,11 +145,15 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
 
   /**
    * Writes the trained θ(t) to {@code outputDir} in the format it came in: a built-in checkpoint,
-   * or a TorchScript bundle (its module with the trained weights, the same tokenizer, fresh
-   * sha256) written locally and copied to the output's file system. Returns the new version.
+   * a Hugging Face folder (transformers and vLLM load it), or a TorchScript bundle (its module
+   * with the trained weights, the same tokenizer, fresh sha256) written locally and copied to the
+   * output's file system. Returns the new version.
    */
   private String save(LoadedModel trained, Map<String, Object> figures) throws Exception {
     FileSystem outFs = FileSystem.get(URI.create(outputDir), new Configuration());
+    if (trained instanceof io.dualign.model.hf.HfCheckpoint.Loaded hf) {
+      return io.dualign.model.hf.HfCheckpoint.save(hf, outFs, new Path(outputDir));
+    }
     if (trained instanceof Checkpoint.Loaded c) {
       java.nio.file.Path tokFile = Files.createTempFile("dualign-dpo-tokenizer-", ".json");
       try {

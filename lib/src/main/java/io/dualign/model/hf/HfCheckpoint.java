@@ -198,7 +198,8 @@ public final class HfCheckpoint {
           Shape want = expected.get(t.name());
           if (!want.equals(new Shape(t.shape()))) {
             throw new HfModelException(where + ": tensor " + t.name() + " has shape "
-                + t.shapeText() + " but config.json (" + cfg.describe() + ") needs " + want);
+                + t.shapeText() + " but config.json (" + cfg.describe() + ") needs "
+                + java.util.Arrays.toString(want.getShape()));
           }
           String before = seenIn.put(t.name(), file);
           if (before != null) {
