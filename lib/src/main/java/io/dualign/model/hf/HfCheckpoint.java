@@ -277,11 +277,15 @@ public final class HfCheckpoint {
 
   /**
    * Writes {@code model} as a Hugging Face folder into {@code dir} on {@code fs}: its
-   * {@code config.json} (the source's, with {@code torch_dtype} set to the weights' type), one
+   * {@code config.json} (the source's, with {@code torch_dtype} and {@code dtype} set to the
+   * weights' type), one
    * {@code model.safetensors} (a tied head is not written twice), and the source's tokenizer
    * and generation files. Returns the new folder's version.
    */
-  public static String save(Loaded model, FileSystem fs, Path dir) throws IOException {
+  public static String save(Loaded model, FileSystem target, Path dir) throws IOException {
+    // No Hadoop .crc side files in a folder other tools read.
+    FileSystem fs = target instanceof org.apache.hadoop.fs.ChecksumFileSystem c
+        ? c.getRawFileSystem() : target;
     fs.mkdirs(dir);
     Map<String, String> sums = new LinkedHashMap<>();
     TreeMap<String, NDArray> tensors = new TreeMap<>();
@@ -302,6 +306,9 @@ public final class HfCheckpoint {
       if (f.getKey().equals(HfFolder.CONFIG)) {
         ObjectNode cfg = (ObjectNode) MAPPER.readTree(bytes);
         cfg.put("torch_dtype", dtypeName(type));
+        if (cfg.has("dtype")) { // transformers 4.56+ writes and prefers this name
+          cfg.put("dtype", dtypeName(type));
+        }
         bytes = MAPPER.writeValueAsBytes(cfg);
       }
       try (OutputStream out = fs.create(new Path(dir, f.getKey()), true)) {

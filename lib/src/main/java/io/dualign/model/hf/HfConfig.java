@@ -140,7 +140,7 @@ public record HfConfig(HfArchitecture architecture, String modelType, int vocabS
       eos.add(e.asLong());
     }
     JsonNode pad = root.get("pad_token_id");
-    String dtype = r.text("torch_dtype", r.text("dtype", "float32"));
+    String dtype = r.text("dtype", r.text("torch_dtype", "float32")); // dtype: transformers 4.56+
     return new HfConfig(arch, r.text("model_type", ""), r.positiveInt("vocab_size"), hidden,
         r.positiveInt("intermediate_size"), r.positiveInt("num_hidden_layers"), heads, kvHeads,
         headDim, r.has("rms_norm_eps") ? r.positiveDouble("rms_norm_eps") : 1e-6, theta, rope,
