@@ -1,0 +1,123 @@
+package io.dualign.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.dualign.model.hf.HfCheckpoint;
+import io.dualign.model.hf.HfFolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stages with Hugging Face folders as π_ref (the Qwen2 fixture, with its own ChatML chat
+ * template), reward (safe-rlhf's LlamaForScore fixture) and cost (Qwen2ForSequenceClassification):
+ * the training stages commit as provided, sample-ref samples from the Hugging Face policy with its
+ * KV cache and scores with the Hugging Face score models, score scores the pairs, and one DPO
+ * iteration trains the policy (full fine-tuning) and writes θ(1) as a Hugging Face folder that
+ * loads again with a new version.
+ */
+class HfStagesTest {
+  @TempDir Path tmp;
+
+  static Path fixture(String name) {
+    return ProjectFiles.root().resolve("lib/src/test/resources/hf").resolve(name);
+  }
+
+  static List<String> settings() {
+    return List.of("data.syntheticPairs=120", "model.policy=" + fixture("qwen2"),
+        "model.reward=" + fixture("llama-score"), "model.cost=" + fixture("qwen2-seqcls"),
+        "model.maxPromptTokens=64", "model.maxResponseTokens=24", "rollout.prompts=5",
+        "rollout.samples=2", "rollout.maxNewTokens=12", "rollout.batchSize=4",
+        "rollout.partitions=2", "rollout.truncatePrompts=true", "align.iterations=1",
+        "align.maxPairs=24", "align.batchSize=8", "align.learningRate=0.01",
+        "train.warmupSteps=0", "runtime.progressIntervalSeconds=1");
+  }
+
+  static TorchScriptStagesTest.Result run(String runDir, String... stageAndOptions) {
+    List<String> args = new ArrayList<>(List.of(stageAndOptions));
+    args.addAll(List.of("--run-dir", runDir, "--profile", "tiny", "--master", "local[2]"));
+    for (String s : settings()) {
+      args.add("--set");
+      args.add(s);
+    }
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = Dualign.execute(new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true), args.toArray(new String[0]));
+    return new TorchScriptStagesTest.Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void providedHuggingFaceModelsRunSampleRefScoreAndOneDpoIteration() throws Exception {
+    Path runDir = tmp.resolve("run");
+    String dir = runDir.toString();
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    String policyVersion = HfFolder.open(fs, new org.apache.hadoop.fs.Path(fixture("qwen2")
+        .toUri())).version();
+    for (String stage : List.of("prepare", "sft", "train-reward", "train-cost")) {
+      TorchScriptStagesTest.Result r = run(dir, stage);
+      assertEquals(0, r.code(), () -> stage + " failed: " + r.out() + r.err());
+    }
+    Map<String, Object> sft = TorchScriptStagesTest.marker(runDir, "sft");
+    assertEquals(true, sft.get("provided"), sft.toString());
+    assertEquals("hugging-face", sft.get("model_format"));
+    assertEquals(policyVersion, sft.get("model_version"));
+
+    TorchScriptStagesTest.Result s = run(dir, "sample-ref");
+    assertEquals(0, s.code(), () -> s.out() + s.err());
+    Map<String, Object> m = TorchScriptStagesTest.marker(runDir, "sample-ref");
+    assertEquals(10, ((Number) m.get("rows")).intValue(), m.toString());
+    assertEquals(0, ((Number) m.get("error_rows")).intValue(), m.toString());
+    assertEquals("hugging-face", m.get("policy_format"));
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("check")
+        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    try {
+      List<Row> rows = spark.read().parquet(runDir.resolve("sample-ref/samples").toString())
+          .collectAsList();
+      assertEquals(10, rows.size());
+      for (Row r : rows) {
+        assertNull(r.getAs("error"), r.toString());
+        assertTrue(Double.isFinite(r.getAs("reward")), r.toString());
+        assertTrue(Double.isFinite(r.getAs("utility_safety")), r.toString());
+        assertTrue((int) r.getAs("response_tokens") <= 12, r.toString());
+      }
+    } finally {
+      spark.stop();
+    }
+
+    TorchScriptStagesTest.Result sc = run(dir, "score");
+    assertEquals(0, sc.code(), () -> sc.out() + sc.err());
+    assertEquals(0, ((Number) TorchScriptStagesTest.marker(runDir, "score").get("error_pairs"))
+        .intValue());
+
+    TorchScriptStagesTest.Result a = run(dir, "align", "--method", "dpo-helpful");
+    assertEquals(0, a.code(), () -> a.out() + a.err());
+    Map<String, Object> it = TorchScriptStagesTest.marker(runDir, "align/dpo-helpful/iteration-1");
+    Map<String, Object> dpo = (Map<String, Object>) it.get("dpo");
+    assertEquals("hugging-face", dpo.get("model_format"), dpo.toString());
+    assertEquals(policyVersion, dpo.get("previous_version"));
+    double loss = ((Number) dpo.get("dpo_loss")).doubleValue();
+    assertTrue(loss < Math.log(2) - 1e-3, "one DPO epoch lowers the loss from log 2: " + dpo);
+    Path trained = runDir.resolve("align/dpo-helpful/iteration-1/model");
+    assertTrue(Files.isRegularFile(trained.resolve("config.json")), "a Hugging Face folder");
+    try (HfCheckpoint.Loaded back = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+        trained.toUri()), Device.cpu(), "auto")) {
+      assertEquals(dpo.get("model_version"), back.version());
+      assertNotEquals(policyVersion, back.version());
+    }
+  }
+}
