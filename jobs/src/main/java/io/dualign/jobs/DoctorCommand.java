@@ -15,8 +15,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code doctor} checks what a run needs, one OK/FAIL line each: Java, offline mode, the DJL
- * PyTorch engine and its natives on the driver, GPUs, Spark, every executor (a probe job that
- * loads the engine where tasks run and reports their GPU addresses), and the run directory.
+ * PyTorch engine and its natives on the driver, GPUs, each configured model (format,
+ * architecture, parameters, weight type and memory; {@link ModelReport}), Spark, every executor
+ * (a probe job that loads the engine where tasks run and reports their GPU addresses), and the
+ * run directory.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
     description = "Check Java, Spark, the DJL engine (offline), GPUs, executors and the run "
@@ -49,6 +51,14 @@ final class DoctorCommand implements Callable<Integer> {
     if (engine[1] == null) {
       int gpus = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
       check("gpu", true, gpus + " visible to DJL on the driver" + (gpus == 0 ? " (CPU)" : ""));
+    }
+
+    io.dualign.config.ModelSettings ms = config.model();
+    for (String[] m : new String[][] {{"policy", ms.policy()}, {"reward", ms.reward()},
+        {"cost", ms.cost()}}) {
+      ModelReport r = ModelReport.of("model." + m[0], m[1], ms, new Configuration());
+      check("model." + m[0], r.problem() == null, r.problem() == null ? r.detail()
+          : r.detail() + ": " + r.problem());
     }
 
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign doctor")) {

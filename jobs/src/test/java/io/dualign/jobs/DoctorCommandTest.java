@@ -31,6 +31,34 @@ class DoctorCommandTest {
   }
 
   @Test
+  void doctorDescribesEachConfiguredModelAndFailsOnABrokenOne(@TempDir Path dir)
+      throws Exception {
+    Path hf = ProjectFiles.root().resolve("lib/src/test/resources/hf");
+    Path broken = dir.resolve("broken");
+    Files.createDirectories(broken);
+    Files.writeString(broken.resolve("config.json"), "{\"architectures\": [\"GPT2LMHeadModel\"]}");
+    DualignCliTest.Run r = DualignCliTest.dualign("doctor", "--run-dir",
+        dir.resolve("run").toString(), "--master", "local[1]", "--profile", "tiny",
+        "--set", "model.policy=" + hf.resolve("qwen2"), "--set", "model.dtype=float16",
+        "--set", "model.reward=" + hf.resolve("llama-score"), "--set", "model.cost=" + broken);
+    assertEquals(1, r.code(), () -> r.out() + r.err());
+    String policy = r.out().lines().filter(l -> l.startsWith("OK    model.policy")).findFirst()
+        .orElseThrow(() -> new AssertionError(r.out()));
+    long params = io.dualign.model.hf.HfFolder.open(org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(
+            hf.resolve("qwen2").toUri())).config().parameterCount();
+    assertTrue(policy.contains("Hugging Face Qwen2ForCausalLM(") && policy.contains(
+        String.format(java.util.Locale.ROOT, "%,d parameters", params))
+        && policy.contains("loads as float16") && policy.contains(
+            String.format(java.util.Locale.ROOT, "%.1f MiB", params * 2 / (double) (1 << 20))),
+        policy);
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("OK    model.reward")
+        && l.contains("LlamaForScore")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("FAIL  model.cost")
+        && l.contains("GPT2LMHeadModel") && l.contains("LlamaForCausalLM")), r.out());
+  }
+
+  @Test
   void anUnwritableRunDirIsAFail(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("a-file");
     Files.writeString(file, "not a directory");

@@ -133,6 +133,8 @@ class HfParityTest {
     Map<String, Object> ref = reference(name);
     List<long[]> rows = prompts(ref);
     try (HfCheckpoint.Loaded m = load(name, "float32")) {
+      assertEquals(m.model().parameterCount(), m.folder().config().parameterCount(),
+          "parameters counted from config.json (doctor's figure) equal the loaded ones");
       CausalLm lm = m.causalLm();
       List<float[]> right = batchedLogits(lm, rows, false);
       List<float[]> left = batchedLogits(lm, rows, true);
@@ -187,6 +189,8 @@ class HfParityTest {
     List<long[]> rows = prompts(ref);
     List<Number> want = (List<Number>) ref.get("end_scores");
     try (HfCheckpoint.Loaded m = load(name, "float32")) {
+      assertEquals(m.model().parameterCount(), m.folder().config().parameterCount(),
+          "parameters counted from config.json equal the loaded ones");
       ScoreModel sm = m.scoreModel();
       for (boolean left : new boolean[] {false, true}) {
         float[] got = scores(sm, rows, left);
