@@ -17,13 +17,14 @@ import picocli.CommandLine.Spec;
  * {@code RESULT key=value ...}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks: data, model, rollout, dual. Prints figures and a final RESULT line.")
+    description = "Benchmarks: data, model, rollout, dual, hf. Prints figures and a final RESULT "
+        + "line.")
 final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "WHAT",
-      description = "One of: data, model, rollout, dual.")
+      description = "One of: data, model, rollout, dual, hf.")
   String what;
 
   @Mixin CommonOptions options;
@@ -33,9 +34,25 @@ final class BenchCommand implements Callable<Integer> {
       + "Default: 1000000")
   Long rows;
 
-  @Option(names = "--new-tokens", defaultValue = "256",
-      description = "bench model: tokens generated per row. Default: ${DEFAULT-VALUE}")
-  int newTokens;
+  @Option(names = "--new-tokens",
+      description = "bench model: tokens generated per row (default 256); bench hf: new tokens "
+          + "per row (default 128).")
+  Integer newTokens;
+
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "bench hf: a Hugging Face causal LM folder (default: SmolLM2-135M-Instruct "
+          + "from fetch-model, else the largest test fixture).")
+  java.nio.file.Path model;
+
+  @Option(names = "--python", paramLabel = "PATH",
+      description = "bench hf: the Python with torch and transformers that runs the peer "
+          + "(default: ~/.venvs/ref/bin/python; absent: dualign's figures only).")
+  String python;
+
+  @Option(names = "--no-cache-tokens", defaultValue = "128",
+      description = "bench hf: new tokens of the batch-1 run with and without the KV cache. "
+          + "Default: ${DEFAULT-VALUE}")
+  int noCacheTokens;
 
   @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
       description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
@@ -86,13 +103,19 @@ final class BenchCommand implements Callable<Integer> {
           return RolloutBench.run(config, ctx.spark(), out, prompts, rounds, n);
         }
       }
+      case "hf" -> {
+        int threads = config.runtime().djlThreadsPerTask();
+        return HfBench.run(model != null ? model : HfBench.defaultModel(), threads,
+            newTokens != null ? newTokens : 128, batches, noCacheTokens, python != null ? python
+                : System.getProperty("user.home") + "/.venvs/ref/bin/python", out);
+      }
       case "dual" -> {
         try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {
           return DualBench.run(config, ctx.spark(), out);
         }
       }
       default -> throw new ConfigError("bench " + what
-          + " is not allowed: expected one of data, model, rollout, dual");
+          + " is not allowed: expected one of data, model, rollout, dual, hf");
     }
   }
 
@@ -104,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
           + rounds + ", " + trainSteps);
     }
     Map<String, Object> r = new ModelBench(config.model(), config.train(), out)
-        .run(newTokens, batches, recomputeBatches == null ? batches : recomputeBatches,
+        .run(newTokens != null ? newTokens : 256, batches, recomputeBatches == null ? batches : recomputeBatches,
             trainSteps, rounds);
     StringBuilder sb = new StringBuilder("RESULT");
     for (Map.Entry<String, Object> e : r.entrySet()) {
@@ -112,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
       sb.append(' ').append(e.getKey()).append('=').append(v instanceof Double d
           ? String.format(java.util.Locale.ROOT, "%.3f", d) : v);
     }
-    sb.append(" new_tokens=").append(newTokens).append(" profile=").append(config.profile());
+    sb.append(" new_tokens=").append(newTokens != null ? newTokens : 256).append(" profile=").append(config.profile());
     out.println(sb);
     out.flush();
     return Dualign.OK;

@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,14 +43,10 @@ final class FetchModelCommand implements Callable<Integer> {
       throw new ConfigError("fetch-model: unknown model '" + name + "'; known: " + KNOWN
           + " (any other Hugging Face folder works as is: --set model.policy=DIR)");
     }
-    String home = System.getProperty("dualign.home");
-    if (home == null) {
-      throw new ConfigError("fetch-model needs the dualign checkout (run it through "
-          + "jobs/bin/dualign, which sets -Ddualign.home)");
-    }
-    Path script = Paths.get(home, "jobs", "scripts", "fetch-model.sh");
+    Path script = ProjectPaths.home().resolve("jobs/scripts/fetch-model.sh");
     if (!Files.isRegularFile(script)) {
-      throw new ConfigError(script + " is missing");
+      throw new ConfigError(script + " is missing: fetch-model runs from a dualign checkout "
+          + "(jobs/bin/dualign sets -Ddualign.home)");
     }
     List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), name));
     if (cacheDir != null) {
