@@ -1,6 +1,5 @@
 package io.dualign.jobs;
 
-import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.Stage;
 import java.util.concurrent.Callable;
@@ -24,7 +23,7 @@ final class StageCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DualignConfig config = options.loadConfig();
-    StageJob job = StageJobs.job(stage).orElseThrow(() -> new ConfigError(StageJobs.notBuilt(stage)));
+    StageJob job = StageJobs.job(stage);
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign " + stage.cliName())) {
       StageRunner.Outcome o = StageRunner.run(ctx, stage, job);
       spec.commandLine().getOut().println(stage.cliName() + ": "
