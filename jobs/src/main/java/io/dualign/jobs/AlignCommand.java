@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
  * directory; the stage's marker is written once every configured method is committed.
  */
 @Command(name = "align", mixinStandardHelpOptions = true,
-    description = "Align the policy: CAID, one-shot, DPO-helpful or DPO-safe (resumable per "
-        + "iteration).")
+    description = "Align the policy: CAID, one-shot, DPO-helpful, DPO-safe or Safe RLHF "
+        + "(resumable per iteration).")
 final class AlignCommand implements Callable<Integer> {
   @Mixin CommonOptions options;
   @Spec CommandSpec spec;
@@ -33,7 +33,7 @@ final class AlignCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DualignConfig config = options.loadConfig();
     AlignMethod m = method == null ? null : AlignMethod.of(method);
-    AlignJob job = (AlignJob) StageJobs.job(Stage.ALIGN).orElseThrow();
+    AlignJob job = (AlignJob) StageJobs.job(Stage.ALIGN);
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign align")) {
       if (m == null) {
         StageRunner.Outcome o = StageRunner.run(ctx, Stage.ALIGN, job);

@@ -17,7 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code AlignRollouts} are CAID's rollouts in a run: {@link Rollouts} (issue #5) from the policy
+ * {@code AlignRollouts} are CAID's rollouts in a run: {@link Rollouts} from the policy
  * checkpoint of the iteration, K = {@code align.rolloutSamples} per prompt, sampled as the
  * {@code rollout} section says (temperature, top-p, top-k, response length, batches) and scored
  * with the run's reward and cost models exactly as {@code sample-ref} scores π_ref's samples.

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code CommonOptions} are the options every stage takes (DESIGN.md section 7). */
+/** {@code CommonOptions} are the options every stage takes. */
 public final class CommonOptions {
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "dualign-run",
       description = "Run directory: a local path or any Hadoop URI (hdfs://, s3a://, file://). "
@@ -28,7 +28,7 @@ public final class CommonOptions {
   String master;
 
   @Option(names = "--profile", paramLabel = "NAME", defaultValue = ConfigLoader.DEFAULT_PROFILE,
-      description = "Configuration profile from conf/profiles: tiny, default, gpu-7b. "
+      description = "Configuration profile from conf/profiles: tiny, default, large, gpu-7b. "
           + "Default: ${DEFAULT-VALUE}")
   String profile;
 

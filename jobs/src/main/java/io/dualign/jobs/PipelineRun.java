@@ -1,14 +1,12 @@
 package io.dualign.jobs;
 
-import io.dualign.run.OutputState;
 import io.dualign.run.Stage;
 import java.io.PrintWriter;
-import java.util.Optional;
 
 /**
  * {@code PipelineRun} runs every stage not yet committed, in pipeline order (resumable: committed
- * stages are skipped). It stops at the first stage that is not built yet and says so. The
- * {@code sweep} stage runs only when {@code dual.sweep} lists thresholds.
+ * stages are skipped). The {@code sweep} stage runs only when {@code dual.sweep} lists
+ * thresholds.
  */
 final class PipelineRun {
   private PipelineRun() {}
@@ -39,18 +37,7 @@ final class PipelineRun {
         out.println(String.format("%-13s not configured (dual.sweep is empty)", stage.cliName()));
         continue;
       }
-      Optional<StageJob> job = StageJobs.job(stage);
-      if (job.isEmpty()) {
-        if (ctx.runDir().state(stage.cliName()) == OutputState.COMMITTED) {
-          out.println(String.format("%-13s already committed", stage.cliName()));
-          continue;
-        }
-        out.println(String.format("%-13s MISSING: %s", stage.cliName(), StageJobs.notBuilt(stage)));
-        out.println("pipeline stopped before '" + stage.cliName() + "'; the run directory "
-            + ctx.runDir().root() + " keeps every committed stage for a later resume.");
-        return Dualign.USAGE;
-      }
-      StageRunner.Outcome o = StageRunner.run(ctx, stage, job.get());
+      StageRunner.Outcome o = StageRunner.run(ctx, stage, StageJobs.job(stage));
       out.println(String.format("%-13s %s (%s s)", stage.cliName(),
           o.skipped() ? "already committed" : "committed", o.marker().get("seconds")));
     }

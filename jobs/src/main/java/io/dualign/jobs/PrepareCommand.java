@@ -36,7 +36,7 @@ final class PrepareCommand implements Callable<Integer> {
     }
     DualignConfig config = options.loadConfig();
     Stage stage = Stage.PREPARE;
-    StageJob job = StageJobs.job(stage).orElseThrow(() -> new ConfigError(StageJobs.notBuilt(stage)));
+    StageJob job = StageJobs.job(stage);
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign prepare")) {
       StageRunner.Outcome o = StageRunner.run(ctx, stage, job);
       spec.commandLine().getOut().println(stage.cliName() + ": "

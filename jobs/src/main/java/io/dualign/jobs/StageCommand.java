@@ -1,6 +1,5 @@
 package io.dualign.jobs;
 
-import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.Stage;
 import java.util.concurrent.Callable;
@@ -29,7 +28,7 @@ final class StageCommand implements Callable<Integer> {
   /** Runs the stage with these options, printing to {@code spec}'s output. */
   Integer runWith(CommonOptions options, CommandSpec spec) throws Exception {
     DualignConfig config = options.loadConfig();
-    StageJob job = StageJobs.job(stage).orElseThrow(() -> new ConfigError(StageJobs.notBuilt(stage)));
+    StageJob job = StageJobs.job(stage);
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign " + stage.cliName())) {
       StageRunner.Outcome o = StageRunner.run(ctx, stage, job);
       spec.commandLine().getOut().println(stage.cliName() + ": "

@@ -167,7 +167,7 @@ final class SweepJob implements CompositeStageJob {
     long t0 = System.nanoTime();
     StageContext bctx = contextFor(ctx, b, methods);
     Map<String, Object> solve = StageRunner.run(bctx, Stage.SOLVE_DUAL,
-        StageJobs.job(Stage.SOLVE_DUAL).orElseThrow()).marker();
+        StageJobs.job(Stage.SOLVE_DUAL)).marker();
     StageRunner.run(bctx, Stage.ALIGN, new AlignJob(rollouts));
     Map<String, Object> eval = StageRunner.run(bctx, Stage.EVALUATE, new EvaluateJob(rollouts))
         .marker();

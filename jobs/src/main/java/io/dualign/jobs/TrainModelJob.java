@@ -31,9 +31,9 @@ import org.apache.spark.sql.Row;
 
 /**
  * A {@code TrainModelJob} is one of the stages sft, train-reward and train-cost: the prepared
- * pairs go to one Spark task (on the CPU for now: GPU placement comes with the executor model
- * cache of issue #5), which trains the model and
- * writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
+ * pairs go to one Spark task, which trains the model on that task's CPU (training does not use a
+ * task GPU; the rollout and scoring stages do) with {@code runtime.trainThreads} PyTorch threads
+ * and writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
  * When the config gives the stage's model ({@code model.policy}, {@code model.reward},
  * {@code model.cost}) the stage trains nothing and commits as provided.
  */

@@ -60,13 +60,13 @@ class AlignEndToEndIT {
     try (StageContext ctx = new StageContext(cfg, tmp.resolve("run").toString(), "e2e")) {
       for (Stage s : List.of(Stage.PREPARE, Stage.SFT, Stage.TRAIN_REWARD, Stage.TRAIN_COST,
           Stage.SAMPLE_REF, Stage.SCORE, Stage.SOLVE_DUAL)) {
-        StageRunner.run(ctx, s, StageJobs.job(s).orElseThrow());
+        StageRunner.run(ctx, s, StageJobs.job(s));
       }
       // The align stage as pipeline runs it: every method of align.methods (caid, oneshot), each
       // committed as align/<method>, then the stage's marker.
       assertEquals(List.of(AlignMethod.CAID, AlignMethod.ONESHOT), cfg.align().methods());
       Map<String, Object> stage = StageRunner.run(ctx, Stage.ALIGN,
-          StageJobs.job(Stage.ALIGN).orElseThrow()).marker();
+          StageJobs.job(Stage.ALIGN)).marker();
       RunDirectory dir = ctx.runDir();
       assertEquals(io.dualign.run.OutputState.COMMITTED, dir.state("align"));
       Map<String, Object> caid = dir.marker("align/caid").orElseThrow();

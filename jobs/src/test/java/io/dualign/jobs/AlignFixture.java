@@ -72,7 +72,7 @@ final class AlignFixture {
     PendingOutput prep = dir.begin("prepare");
     spark.createDataFrame(rows, PreparedPairs.SCHEMA).write().parquet(prep.uri("pairs"));
     prep.commit(Map.of("pairs", rows.size()));
-    StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT).orElseThrow());
+    StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT));
 
     List<Row> scored = new ArrayList<>();
     for (Row r : rows) {
@@ -95,6 +95,6 @@ final class AlignFixture {
     rollouts(ctx.config()).rollout(spark, prompts, dir.path("sft") + "/model", ctx.runId(), 0, 24)
         .write().parquet(ref.uri("samples"));
     ref.commit(Map.of("samples", 12 * 24));
-    StageRunner.run(ctx, Stage.SOLVE_DUAL, StageJobs.job(Stage.SOLVE_DUAL).orElseThrow());
+    StageRunner.run(ctx, Stage.SOLVE_DUAL, StageJobs.job(Stage.SOLVE_DUAL));
   }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bench model} on a tiny shape: the RESULT line carries every figure the README names, the
+ * {@code bench model} on a tiny shape: the RESULT line carries every figure docs/benchmarks.md names, the
  * multi-head comparison appears for a grouped-query model, and the figures are consistent with
  * each other (rates from the same timings). Speeds themselves are not asserted: they are the
  * benchmark's output, not a property of the code.

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * completion order, which may change the last bits of a double. 1e-9 allows that and nothing else.
  */
 class PipelineClusterIT {
-  /** The tiny profile, shrunk so that both pipeline runs fit CI (see the README's test list). */
+  /** The tiny profile, shrunk so that both pipeline runs fit CI (see docs/development.md). */
   static final List<String> SETTINGS = List.of("data.syntheticPairs=200", "model.vocabSize=400",
       "model.dModel=64", "model.layers=2", "model.ffnHidden=128", "train.sftEpochs=1",
       "train.rewardEpochs=1", "train.costEpochs=1", "rollout.prompts=6", "rollout.samples=3",

@@ -149,7 +149,7 @@ class TorchScriptStagesTest {
 
   /**
    * The end score through the bundle's own API; a templated prompt over MAX_PROMPT tokens keeps
-   * the template and the first prompt tokens that fit (README "sft, train-reward, train-cost").
+   * the template and the first prompt tokens that fit (docs/stages.md, "sft, train-reward, train-cost").
    */
   static double direct(TorchScriptScoreModel m, String prompt, String response) {
     BundleTokenizer tok = m.tokenizer();

@@ -90,7 +90,7 @@ class TrainingStagesTest {
       RunDirectory dir = ctx.runDir();
       // Training stages refuse to run before prepare.
       ConfigError missing = assertThrows(ConfigError.class,
-          () -> StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT).orElseThrow()));
+          () -> StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT)));
       assertTrue(missing.getMessage().contains("prepare"), missing.getMessage());
       List<Row> rows = new ArrayList<>(rows(96, "train", 1));
       rows.addAll(rows(32, "test", 2));
@@ -99,7 +99,7 @@ class TrainingStagesTest {
       prep.commit(Map.of("pairs", rows.size()));
 
       Map<String, Object> sft = StageRunner.run(ctx, Stage.SFT,
-          StageJobs.job(Stage.SFT).orElseThrow()).marker();
+          StageJobs.job(Stage.SFT)).marker();
       assertEquals(96, ((Number) sft.get("train_pairs")).intValue());
       assertEquals(192, ((Number) sft.get("train_examples")).intValue());
       assertEquals(64, ((Number) sft.get("test_examples")).intValue());
@@ -109,13 +109,13 @@ class TrainingStagesTest {
       assertEquals(0, ((Number) sft.get("prompts_truncated")).intValue());
 
       Map<String, Object> reward = StageRunner.run(ctx, Stage.TRAIN_REWARD,
-          StageJobs.job(Stage.TRAIN_REWARD).orElseThrow()).marker();
+          StageJobs.job(Stage.TRAIN_REWARD)).marker();
       double acc = ((Number) reward.get("heldout_accuracy")).doubleValue();
       assertTrue(acc >= 0.9, "reward held-out accuracy " + acc + " (labels are noise-free)");
       assertEquals(sft.get("model_version"), reward.get("sft_version"));
 
       Map<String, Object> cost = StageRunner.run(ctx, Stage.TRAIN_COST,
-          StageJobs.job(Stage.TRAIN_COST).orElseThrow()).marker();
+          StageJobs.job(Stage.TRAIN_COST)).marker();
       System.out.println("sft: " + sft + "\ntrain-reward: " + reward + "\ntrain-cost: " + cost);
       double sign = ((Number) cost.get("heldout_sign_accuracy")).doubleValue();
       assertTrue(sign >= 0.9, "cost sign accuracy " + sign + ": " + cost);
@@ -128,7 +128,7 @@ class TrainingStagesTest {
       try (Checkpoint.Loaded c = Checkpoint.load(dir.fs(), model, expected, Device.cpu())) {
         assertEquals(cost.get("model_version"), c.version());
       }
-      assertFalse(StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT).orElseThrow())
+      assertFalse(StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT))
           .marker().isEmpty());
     }
   }

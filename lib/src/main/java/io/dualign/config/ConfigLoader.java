@@ -63,6 +63,44 @@ public final class ConfigLoader {
     return declarations;
   }
 
+  /**
+   * The comment above each section of {@code conf/dualign.conf} (e.g. {@code data},
+   * {@code dual.oneShot}), by path, in the order the sections appear in the file; a section
+   * without a comment maps to "".
+   */
+  public Map<String, String> sectionDocs() {
+    Map<String, com.typesafe.config.ConfigObject> sections = new TreeMap<>();
+    collectSections("", reference.root(), sections);
+    Map<String, String> docs = new LinkedHashMap<>();
+    sections.entrySet().stream()
+        .sorted(Comparator.comparingInt(e -> e.getValue().origin().lineNumber()))
+        .forEach(e -> docs.put(e.getKey(), String.join(" ", e.getValue().origin().comments()
+            .stream().map(String::trim).toList())));
+    return docs;
+  }
+
+  private static void collectSections(String prefix, com.typesafe.config.ConfigObject object,
+      Map<String, com.typesafe.config.ConfigObject> into) {
+    for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+      if (e.getValue() instanceof com.typesafe.config.ConfigObject child) {
+        String path = prefix + e.getKey();
+        into.put(path, child);
+        collectSections(path + ".", child, into);
+      }
+    }
+  }
+
+  /**
+   * The keys a profile of {@code conf/profiles/} sets, with their values, sorted by key.
+   *
+   * @throws ConfigError when there is no such profile or it sets an undeclared key
+   */
+  public Map<String, ConfigValue> profileValues(String profile) {
+    Map<String, ConfigValue> values = new TreeMap<>();
+    parseProfile(profile).entrySet().forEach(e -> values.put(e.getKey(), e.getValue()));
+    return values;
+  }
+
   /** The defaults alone ({@code default} profile, no file, no overrides). */
   public DualignConfig defaults() {
     return load(DEFAULT_PROFILE, null, List.of());

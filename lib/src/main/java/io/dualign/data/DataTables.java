@@ -20,7 +20,7 @@ public final class DataTables {
   public static final String PROMPTS = "prompts";
   public static final String QUARANTINE = "quarantine";
 
-  /** The normalised preference pairs (one row per pair); see the README for each column. */
+  /** The normalised preference pairs (one row per pair); docs/outputs.md describes each column. */
   public static final StructType PAIRS_SCHEMA = new StructType(new StructField[] {
       field("pair_id", StringType, false),
       field("prompt_id", StringType, false),

@@ -3,7 +3,7 @@ package io.dualign.dual;
 import java.util.Locale;
 
 /**
- * A {@code ConstraintForm} is how a constraint's threshold is read (DESIGN.md section 1).
+ * A {@code ConstraintForm} is how a constraint's threshold is read (docs/algorithms.md).
  */
 public enum ConstraintForm {
   /** E_π g − E_ref g ≥ b: an improvement over the reference policy, b in raw score units. */

@@ -12,8 +12,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code EvaluationTables} holds the pinned schemas of the {@code evaluate} stage's outputs:
  * {@code evaluate/samples} (one row per generated sample of one policy) and
  * {@code evaluate/summary} (one row per policy and category; {@code category = "all"} is the
- * whole evaluation set). Constraint columns follow {@code dual.constraints} in order. The README
- * section "Outputs" documents every column; the notebooks read only these names.
+ * whole evaluation set). Constraint columns follow {@code dual.constraints} in order. The page
+ * docs/outputs.md documents every column; the notebooks read only these names.
  */
 public final class EvaluationTables {
   /** Folder names under {@code <run-dir>/evaluate/}. */

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A {@code Stage} is one step of the pipeline (DESIGN.md section 3), named as on the command line
+ * A {@code Stage} is one step of the pipeline (docs/stages.md), named as on the command line
  * and as its folder in the run directory. {@link #PIPELINE_ORDER} is the order {@code pipeline}
  * runs them in.
  */
@@ -17,7 +17,7 @@ public enum Stage {
   SAMPLE_REF("sample-ref", "Sample N prompts x K responses from π_ref on the executors; score them."),
   SCORE("score", "Score the prepared pairs with the reward model and every utility."),
   SOLVE_DUAL("solve-dual", "One-shot dual (MoCAN): minimise D(λ) on the reference samples."),
-  ALIGN("align", "Align the policy: CAID, one-shot, DPO-helpful or DPO-safe."),
+  ALIGN("align", "Align the policy: CAID, one-shot, DPO-helpful, DPO-safe or Safe RLHF."),
   EVALUATE("evaluate", "Sample and score every policy on held-out prompts; intervals vs π_ref."),
   SWEEP("sweep", "Threshold sweep: solve-dual, align and evaluate per b of dual.sweep; the "
       + "frontier table sweep/summary."),

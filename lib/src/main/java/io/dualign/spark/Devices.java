@@ -7,7 +7,7 @@ import java.util.List;
  * {@code Devices} maps a Spark task's GPU resource addresses to the DJL device its models run on:
  * the GPU when DJL sees GPUs (through {@code CUDA_VISIBLE_DEVICES}, which renumbers them), the CPU
  * otherwise — a task without a "gpu" resource (local mode, CPU clusters) always runs on the CPU.
- * Never request task GPUs in local mode: Spark hangs (PLATFORM.md).
+ * Never request task GPUs in local mode: Spark hangs.
  */
 public final class Devices {
   private Devices() {}

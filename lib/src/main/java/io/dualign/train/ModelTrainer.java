@@ -12,8 +12,8 @@ import java.util.function.Function;
 
 /**
  * A {@code ModelTrainer} takes AdamW steps on a {@link TrainableModel}: each step computes its
- * loss in a fresh sub-manager of the model's manager (so intermediates are freed every step;
- * PLATFORM.md), back-propagates, clips the global gradient norm, and updates every parameter
+ * loss in a fresh sub-manager of the model's manager (so intermediates are freed every
+ * step), back-propagates, clips the global gradient norm, and updates every parameter
  * with the learning rate of its warm-up + cosine schedule. Parameters in CPU memory are updated
  * by {@link HostAdamW} (one pass per parameter); others (a GPU) by DJL's AdamW on the engine —
  * the same update.

@@ -185,4 +185,22 @@ class ConfigLoaderTest {
     assertEquals("tiny", b.profile());
     assertThrows(ConfigError.class, () -> c.with(java.util.Map.of("dual.thresholdz", List.of(1))));
   }
+
+  @Test
+  void sectionsComeInFileOrderWithTheCommentAboveThem() {
+    java.util.Map<String, String> s = loader.sectionDocs();
+    assertEquals(List.of("run", "runtime", "data", "dual", "dual.oneShot", "dual.safeRlhf",
+        "model", "train", "align", "rollout", "evaluate", "report"), List.copyOf(s.keySet()));
+    assertEquals("The report stage: report/index.html with its charts.", s.get("report"));
+    assertTrue(s.get("dual.safeRlhf").startsWith("Safe RLHF's multiplier update"), s.get("dual.safeRlhf"));
+  }
+
+  @Test
+  void profileValuesAreTheKeysAProfileSets() {
+    java.util.Map<String, com.typesafe.config.ConfigValue> d = loader.profileValues("default");
+    assertEquals(3000, d.get("data.syntheticPairs").unwrapped());
+    assertEquals(0.5, ((Number) d.get("dual.eta").unwrapped()).doubleValue());
+    assertTrue(!d.containsKey("run.seed"), "the default profile keeps the declared seed");
+    assertThrows(ConfigError.class, () -> loader.profileValues("nope"));
+  }
 }

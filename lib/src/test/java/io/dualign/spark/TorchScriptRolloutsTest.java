@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rollouts and pair scoring on local[2] with the committed TorchScript fixture as the policy and
- * as both score models (issue #4's real-model path through issue #5's executors): greedy samples
+ * as both score models (the real-model path through the executors): greedy samples
  * equal a greedy decode through the bundle's own Java API, scores equal direct scoring through
  * the bundle, each bundle loads once per executor; and broadcast delivery of a model folder the
  * executors cannot read (deleted after the driver read it) writes the same rows as shared

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * only at answer lengths (the longer answer is the better one; the longer answer costs more) or at
  * nothing (the majority safety label).
  *
- * <p>Asserted is only what held with margin for every seed measured (figures in the README):
+ * <p>Asserted is only what held with margin for every seed measured (figures in docs/stages.md):
  * training lowers the loss on train pairs, the cost sign accuracy beats the majority label by 0.1
  * (measured 0.72 against 0.51), and the cost model orders the pairs with one safe and one unsafe
  * response right more often than not (measured 0.60-0.67 on 156 pairs, seeds 11-13). Reported, not asserted:

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * A {@code CaidLoop} is CAID's outer loop (DESIGN.md section 2), written against its two moving
+ * A {@code CaidLoop} is CAID's outer loop (docs/algorithms.md), written against its two moving
  * parts so the neural and the exact versions share it: for t = 1..T, θ(t) = maximise(θ(t−1), λ(t));
  * if t &lt; T, û(t) = evaluate(θ(t)) and λ(t+1) = clamp(λ(t) − η·û(t), 0, λ_max). λ(1) is the warm
  * start (the one-shot λ*) and θ(0) the reference policy. The same loop with Safe RLHF's

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SolveDual {
   private static final Logger LOG = LoggerFactory.getLogger(SolveDual.class);
-  /** Fewer samples per prompt than this bias λ* (DESIGN.md: use about 100 or more). */
+  /** Fewer samples per prompt than this bias λ* (use about 100 or more; docs/algorithms.md). */
   public static final int FEW_SAMPLES_PER_PROMPT = 100;
 
   private SolveDual() {}
