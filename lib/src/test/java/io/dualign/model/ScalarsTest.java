@@ -207,7 +207,8 @@ class ScalarsTest {
    */
   private static final Map<String, String> NUMBER_OPERANDS_WITHOUT_GRADIENTS = Map.of(
       "io/dualign/model/Generator", "temperature of sampling, no gradients",
-      "io/dualign/model/TransformerNet", "padding bias from the attention mask (no gradient)",
+      "io/dualign/model/AttentionMask", "padding bias from the attention mask (no gradient)",
+      "io/dualign/model/hf/HfTransformer", "last real token from the attention mask (no gradient)",
       "io/dualign/train/ModelTrainer", "gradient clipping, outside the graph",
       "io/dualign/model/torchscript/TorchScriptTrainer", "gradient clipping, outside the graph");
 
