@@ -46,17 +46,7 @@ class HfStagesTest {
   }
 
   static TorchScriptStagesTest.Result run(String runDir, String... stageAndOptions) {
-    List<String> args = new ArrayList<>(List.of(stageAndOptions));
-    args.addAll(List.of("--run-dir", runDir, "--profile", "tiny", "--master", "local[2]"));
-    for (String s : settings()) {
-      args.add("--set");
-      args.add(s);
-    }
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    int code = Dualign.execute(new java.io.PrintWriter(out, true),
-        new java.io.PrintWriter(err, true), args.toArray(new String[0]));
-    return new TorchScriptStagesTest.Result(code, out.toString(), err.toString());
+    return TorchScriptStagesTest.run(settings(), runDir, stageAndOptions);
   }
 
   @Test

@@ -55,9 +55,14 @@ class TorchScriptStagesTest {
   record Result(int code, String out, String err) {}
 
   static Result run(String runDir, String... stageAndOptions) {
+    return run(settings(), runDir, stageAndOptions);
+  }
+
+  /** One {@code dualign} invocation on local[2] with the tiny profile and these settings. */
+  static Result run(List<String> settings, String runDir, String... stageAndOptions) {
     List<String> args = new ArrayList<>(List.of(stageAndOptions));
     args.addAll(List.of("--run-dir", runDir, "--profile", "tiny", "--master", "local[2]"));
-    for (String s : settings()) {
+    for (String s : settings) {
       args.add("--set");
       args.add(s);
     }
