@@ -5,7 +5,7 @@ Run with the reference virtual environment (torch 2.7.1, transformers 4.57.6; li
 
     HF_HUB_OFFLINE=1 ~/.venvs/ref/bin/python jobs/scripts/bench_hf_peer.py \
         --model ~/.cache/dualign/models/smollm2-135m-instruct --threads 2 --new-tokens 128 --batches 1,16,64 \
-        [--seed 0] [--score-model DIR] [--rounds 1]
+        [--seed 0] [--score-model DIR] [--rounds 1] [--nocache-batch 1]
 
 What it measures (torch.set_num_threads(--threads), interop threads 1, attn_implementation "eager", no grad):
   generation   for each batch size B of --batches: B rows cycling through PROMPTS (each rendered with the model's
@@ -13,9 +13,9 @@ What it measures (torch.set_num_threads(--threads), interop threads 1, attn_impl
                do_sample=True, temperature 1.0, top_p 0.9, top_k 0 (off), KV cache on, EOS disabled (no
                eos_token_id: every row makes exactly --new-tokens tokens). gen_tokens_per_s_bB = B * new_tokens /
                wall seconds of the whole generate call (prefill included; prompt tokens are not counted).
-  no cache     batch 1, --nocache-tokens new tokens (default 32), the same sampling with use_cache=False (every step
-               recomputes the whole sequence), and the cached run of the same length: nocache_tokens_per_s_b1,
-               cached_short_tokens_per_s_b1, cache_speedup_b1 = cached / uncached.
+  no cache     batch --nocache-batch (1), --nocache-tokens new tokens (default 32), the same sampling with
+               use_cache=False (every step recomputes the whole sequence), and the cached run of the same shape:
+               nocache_tokens_per_s_bN, cached_short_tokens_per_s_bN, cache_speedup_bN = uncached / cached seconds.
   log-prob     the DPO forward: --logprob-batch rows (16) of --logprob-tokens tokens (256; seeded random ids of the
                tokenizer's ordinary tokens, no padding), one full forward of the causal model, then the log-softmax of
                the response tokens (the second half of each row) gathered as logit[token] - logsumexp(logits) (trl's
@@ -117,6 +117,7 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--nocache-tokens", type=int, default=32)
+    p.add_argument("--nocache-batch", type=int, default=1)
     p.add_argument("--logprob-batch", type=int, default=16)
     p.add_argument("--logprob-tokens", type=int, default=256)
     p.add_argument("--score-model")
@@ -171,12 +172,14 @@ def main():
         log(f"generate batch {b}: {b * a.new_tokens} new tokens in {seconds:.2f}s = "
             f"{b * a.new_tokens / seconds:.1f} tokens/s")
 
-    n = a.nocache_tokens
-    cached = min(gen(1, n, True)[0] for _ in range(a.rounds))
-    uncached = min(gen(1, n, False)[0] for _ in range(a.rounds))
-    result.update({"nocache_new_tokens": n, "cached_short_tokens_per_s_b1": round(n / cached, 2),
-                   "nocache_tokens_per_s_b1": round(n / uncached, 2), "cache_speedup_b1": round(uncached / cached, 2)})
-    log(f"batch 1, {n} tokens: cached {n / cached:.1f} tokens/s, no cache {n / uncached:.1f} tokens/s "
+    n, nb = a.nocache_tokens, a.nocache_batch
+    cached = min(gen(nb, n, True)[0] for _ in range(a.rounds))
+    uncached = min(gen(nb, n, False)[0] for _ in range(a.rounds))
+    result.update({"nocache_new_tokens": n, "nocache_batch": nb,
+                   f"cached_short_tokens_per_s_b{nb}": round(nb * n / cached, 2),
+                   f"nocache_tokens_per_s_b{nb}": round(nb * n / uncached, 2),
+                   f"cache_speedup_b{nb}": round(uncached / cached, 2)})
+    log(f"batch {nb}, {n} tokens: cached {nb * n / cached:.1f} tokens/s, no cache {nb * n / uncached:.1f} tokens/s "
         f"(x{uncached / cached:.2f})")
 
     if not a.skip_logprob:

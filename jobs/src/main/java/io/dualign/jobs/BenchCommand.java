@@ -50,9 +50,14 @@ final class BenchCommand implements Callable<Integer> {
   String python;
 
   @Option(names = "--no-cache-tokens", defaultValue = "128",
-      description = "bench hf: new tokens of the batch-1 run with and without the KV cache. "
+      description = "bench hf: new tokens of the run timed with and without the KV cache. "
           + "Default: ${DEFAULT-VALUE}")
   int noCacheTokens;
+
+  @Option(names = "--no-cache-batch", defaultValue = "1",
+      description = "bench hf: batch size of the run timed with and without the KV cache. "
+          + "Default: ${DEFAULT-VALUE}")
+  int noCacheBatch;
 
   @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
       description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
@@ -74,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--rounds", defaultValue = "2",
       description = "bench rollout: alternating rounds per side; bench model: rounds of each "
-          + "cached generation and of the training steps (best kept). "
+          + "cached generation and of the training steps (best kept); bench hf: rounds of "
+          + "each figure on both sides (best kept). "
           + "Default: ${DEFAULT-VALUE}")
   int rounds;
 
@@ -105,9 +111,14 @@ final class BenchCommand implements Callable<Integer> {
       }
       case "hf" -> {
         int threads = config.runtime().djlThreadsPerTask();
-        return HfBench.run(model != null ? model : HfBench.defaultModel(), threads,
-            newTokens != null ? newTokens : 128, batches, noCacheTokens, python != null ? python
-                : System.getProperty("user.home") + "/.venvs/ref/bin/python", out);
+        if (rounds < 1 || noCacheBatch < 1 || noCacheTokens < 1) {
+          throw new ConfigError("bench hf needs --rounds, --no-cache-batch and --no-cache-tokens "
+              + ">= 1; got " + rounds + ", " + noCacheBatch + ", " + noCacheTokens);
+        }
+        return HfBench.run(new HfBench.Settings(model != null ? model : HfBench.defaultModel(),
+            threads, newTokens != null ? newTokens : 128, batches, noCacheTokens, noCacheBatch,
+            rounds, python != null ? python
+                : System.getProperty("user.home") + "/.venvs/ref/bin/python"), out);
       }
       case "dual" -> {
         try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {

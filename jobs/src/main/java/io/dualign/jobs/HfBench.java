@@ -36,7 +36,8 @@ import org.apache.hadoop.fs.FileSystem;
  * Face causal LM (SmolLM2-135M-Instruct when installed, else the largest test fixture), the same
  * work and thread count on both sides ({@code jobs/scripts/bench_hf_peer.py} is the peer and
  * documents each figure): sampled generation tokens/s at each batch size with the KV cache (EOS
- * off, so every row makes {@code newTokens}), the cache's speed-up over recomputation at batch 1,
+ * off, so every row makes {@code newTokens}), the cache's speed-up over recomputation (batch
+ * {@code --no-cache-batch}, {@code --no-cache-tokens} new tokens),
  * the DPO log-prob forward in tokens/s, and score-model rows/s (the causal LM's backbone with a
  * sequence-classification head written beside it). Prints a table of the ratios and a RESULT line
  * with every figure. The peer runs when {@code --python} (default {@code ~/.venvs/ref/bin/python})
@@ -66,54 +67,67 @@ final class HfBench {
     return ProjectPaths.home().resolve("lib/src/test/resources/hf/llama3-rope");
   }
 
-  static int run(Path model, int threads, int newTokens, int[] batches, int noCacheTokens,
-      String python, PrintWriter out) throws Exception {
-    EngineThreads.apply(threads);
-    out.printf("bench hf: %s, %d threads, %d new tokens, batches %s%n", model, threads,
-        newTokens, java.util.Arrays.toString(batches));
-    Path scoreModel = ScoreHead.write(model, Files.createTempDirectory("dualign-bench-score-"));
+  /**
+   * The settings of one bench: the model folder, engine threads (both sides), new tokens per
+   * generated row, the generation batch sizes, the shape of the cached-versus-recomputed run
+   * (new tokens and batch), the rounds each figure is the best of, and the peer's Python.
+   */
+  record Settings(Path model, int threads, int newTokens, int[] batches, int noCacheTokens,
+      int noCacheBatch, int rounds, String python) {}
+
+  static int run(Settings s, PrintWriter out) throws Exception {
+    EngineThreads.apply(s.threads());
+    out.printf("bench hf: %s, %d threads, %d new tokens, batches %s, best of %d round(s)%n",
+        s.model(), s.threads(), s.newTokens(), java.util.Arrays.toString(s.batches()),
+        s.rounds());
+    Path scoreModel = ScoreHead.write(s.model(), Files.createTempDirectory("dualign-bench-score-"));
     Map<String, Double> mine = new LinkedHashMap<>();
     FileSystem fs = FileSystem.getLocal(new Configuration());
     try (HfCheckpoint.Loaded m = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
-        model.toUri()), Device.cpu(), "float32")) {
+        s.model().toUri()), Device.cpu(), "float32")) {
       CausalLm lm = m.causalLm();
       JinjaChatTemplate t = m.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
-          model + " has no chat template"));
+          s.model() + " has no chat template"));
       List<long[]> prompts = new ArrayList<>();
       for (String p : PROMPTS) {
         prompts.add(m.tokenizer().encodePrompt(t.render(List.of(
             new JinjaChatTemplate.Message("user", p)), true)));
       }
       Generator g = new Generator(lm, new long[0], m.tokenizer().padId(), null);
-      SamplingParams sampling = new SamplingParams(1.0, 0.9, 0, newTokens, List.of());
+      SamplingParams sampling = new SamplingParams(1.0, 0.9, 0, s.newTokens(), List.of());
       g.generate(rows(prompts, 1), new long[1], new SamplingParams(1.0, 0.9, 0, 4, List.of()),
           true); // warm-up
-      for (int b : batches) {
-        double s = time(() -> g.generate(rows(prompts, b), seeds(b), sampling, true));
-        mine.put("gen_tokens_per_s_b" + b, b * newTokens / s);
+      for (int b : s.batches()) {
+        double secs = bestOf(s.rounds(), () -> g.generate(rows(prompts, b), seeds(b), sampling,
+            true));
+        mine.put("gen_tokens_per_s_b" + b, b * s.newTokens() / secs);
         out.printf("  dualign generation b%-3d %8.1f tokens/s (%.1f s)%n", b,
-            mine.get("gen_tokens_per_s_b" + b), s);
+            mine.get("gen_tokens_per_s_b" + b), secs);
+        out.flush();
       }
-      SamplingParams shortRun = new SamplingParams(1.0, 0.9, 0, noCacheTokens, List.of());
-      double noCache = time(() -> g.generate(rows(prompts, 1), seeds(1), shortRun, false));
-      double cached = time(() -> g.generate(rows(prompts, 1), seeds(1), shortRun, true));
-      mine.put("nocache_tokens_per_s_b1", noCacheTokens / noCache);
-      mine.put("cached_short_tokens_per_s_b1", noCacheTokens / cached);
-      mine.put("cache_speedup_b1", noCache / cached);
-      out.printf("  dualign KV cache at batch 1, %d tokens: %.1fx recomputation%n",
-          noCacheTokens, noCache / cached);
+      int nb = s.noCacheBatch();
+      SamplingParams shortRun = new SamplingParams(1.0, 0.9, 0, s.noCacheTokens(), List.of());
+      double cached = bestOf(s.rounds(), () -> g.generate(rows(prompts, nb), seeds(nb), shortRun,
+          true));
+      double noCache = bestOf(s.rounds(), () -> g.generate(rows(prompts, nb), seeds(nb),
+          shortRun, false));
+      mine.put("cached_short_tokens_per_s_b" + nb, nb * s.noCacheTokens() / cached);
+      mine.put("nocache_tokens_per_s_b" + nb, nb * s.noCacheTokens() / noCache);
+      mine.put("cache_speedup_b" + nb, noCache / cached);
+      out.printf("  dualign KV cache at batch %d, %d tokens: %.1fx recomputation%n", nb,
+          s.noCacheTokens(), noCache / cached);
       TokenBatch lp = randomBatch(m.tokenizer().vocabSize(), LOGPROB_BATCH, LOGPROB_TOKENS);
       SequenceLogProbs.sequenceValues(lm, lp); // warm-up
-      double lps = time(() -> SequenceLogProbs.sequenceValues(lm, lp));
+      double lps = bestOf(s.rounds(), () -> SequenceLogProbs.sequenceValues(lm, lp));
       mine.put("logprob_tokens_per_s", LOGPROB_BATCH * LOGPROB_TOKENS / lps);
       out.printf("  dualign log-prob forward %8.1f tokens/s%n", mine.get("logprob_tokens_per_s"));
     }
-    try (HfCheckpoint.Loaded s = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+    try (HfCheckpoint.Loaded sc = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
         scoreModel.toUri()), Device.cpu(), "float32")) {
-      ScoreModel sm = s.scoreModel();
-      TokenBatch b = randomBatch(s.tokenizer().vocabSize(), SCORE_BATCH, SCORE_TOKENS);
+      ScoreModel sm = sc.scoreModel();
+      TokenBatch b = randomBatch(sc.tokenizer().vocabSize(), SCORE_BATCH, SCORE_TOKENS);
       score(sm, b); // warm-up
-      double secs = time(() -> {
+      double secs = bestOf(s.rounds(), () -> {
         for (int i = 0; i < SCORE_REPS; i++) {
           score(sm, b);
         }
@@ -121,10 +135,9 @@ final class HfBench {
       mine.put("score_rows_per_s", SCORE_BATCH * SCORE_REPS / secs);
       out.printf("  dualign scoring %8.1f rows/s%n", mine.get("score_rows_per_s"));
     }
-    Map<String, Double> peer = peer(python, model, scoreModel, threads, newTokens, batches,
-        noCacheTokens, out);
-    StringBuilder result = new StringBuilder("RESULT model=" + model.getFileName() + " threads="
-        + threads + " new_tokens=" + newTokens);
+    Map<String, Double> peer = peer(s, scoreModel, out);
+    StringBuilder result = new StringBuilder("RESULT model=" + s.model().getFileName()
+        + " threads=" + s.threads() + " new_tokens=" + s.newTokens() + " rounds=" + s.rounds());
     out.println();
     out.printf("%-28s %12s %14s %8s%n", "figure", "dualign", "transformers", "ratio");
     for (Map.Entry<String, Double> e : mine.entrySet()) {
@@ -190,28 +203,34 @@ final class HfBench {
     return s;
   }
 
-  private static double time(Runnable r) {
-    long t0 = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - t0) / 1e9;
+  /** The fewest seconds of {@code rounds} runs of {@code r}. */
+  private static double bestOf(int rounds, Runnable r) {
+    double best = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < rounds; i++) {
+      long t0 = System.nanoTime();
+      r.run();
+      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+    }
+    return best;
   }
 
   /** The peer's figures, or none (with a message) when its Python has no transformers. */
-  private static Map<String, Double> peer(String python, Path model, Path scoreModel, int threads,
-      int newTokens, int[] batches, int noCacheTokens, PrintWriter out) throws IOException,
-      InterruptedException {
+  private static Map<String, Double> peer(Settings s, Path scoreModel, PrintWriter out)
+      throws IOException, InterruptedException {
+    String python = s.python();
     Map<String, Double> figures = new LinkedHashMap<>();
     if (python == null || !Files.isExecutable(Paths.get(python))) {
       out.println("  transformers peer: no Python at " + python + " (give --python with torch "
           + "and transformers); dualign's figures only");
       return figures;
     }
-    String batchList = java.util.Arrays.stream(batches).mapToObj(String::valueOf)
+    String batchList = java.util.Arrays.stream(s.batches()).mapToObj(String::valueOf)
         .reduce((a, b) -> a + "," + b).orElseThrow();
     List<String> cmd = List.of(python, ProjectPaths.home().resolve("jobs/scripts/bench_hf_peer.py")
-        .toString(), "--model", model.toString(), "--threads", String.valueOf(threads),
-        "--new-tokens", String.valueOf(newTokens), "--batches", batchList, "--nocache-tokens",
-        String.valueOf(noCacheTokens), "--score-model", scoreModel.toString());
+        .toString(), "--model", s.model().toString(), "--threads", String.valueOf(s.threads()),
+        "--new-tokens", String.valueOf(s.newTokens()), "--batches", batchList, "--nocache-tokens",
+        String.valueOf(s.noCacheTokens()), "--nocache-batch", String.valueOf(s.noCacheBatch()),
+        "--rounds", String.valueOf(s.rounds()), "--score-model", scoreModel.toString());
     out.println("  transformers peer: " + String.join(" ", cmd));
     out.flush();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
