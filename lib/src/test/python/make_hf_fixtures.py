@@ -10,7 +10,13 @@ and, to check a folder that dualign's Java saver wrote against transformers:
     HF_HUB_OFFLINE=1 ~/.venvs/ref/bin/python lib/src/test/python/make_hf_fixtures.py reload <folder> <out.json>
 
 which loads <folder> with AutoModelForCausalLM.from_pretrained and writes the logits of the same three prompts,
-one row at a time (batch 1, no padding), in the format of reference.json ("prompts", "logits", "logits_shape").
+one row at a time (batch 1, no padding), in the format of reference.json ("prompts", "logits", "logits_shape");
+and, to check a LoRA adapter that dualign wrote against PEFT:
+
+    HF_HUB_OFFLINE=1 ~/.venvs/ref/bin/python lib/src/test/python/make_hf_fixtures.py peft <base> <adapter> <out.json>
+
+which loads <base> as above, wraps it with peft.PeftModel.from_pretrained(model, <adapter>) and writes the same
+fields (and "merged_max_abs_diff": how far merge_and_unload()'s logits are from the adapter's).
 
 It writes, under the output folder, one folder per model, each exactly as save_pretrained(dir, safe_serialization=True)
 writes it (config.json, model.safetensors or model.safetensors.index.json + shards, generation_config.json for causal
@@ -513,10 +519,31 @@ def reload(folder, out_json):
     print(f"wrote {out_json}: {type(model).__name__}, rows {[len(r) for r in rows]}")
 
 
+def peft_reload(base, adapter, out_json):
+    """Loads <base>, then the LoRA adapter <adapter> with PEFT, and writes the per-row logits of the fixture prompts."""
+    import peft
+    torch.set_num_threads(1)
+    model = AutoModelForCausalLM.from_pretrained(base, attn_implementation="eager", dtype=torch.float32).eval()
+    tok = AutoTokenizer.from_pretrained(base)
+    wrapped = peft.PeftModel.from_pretrained(model, adapter).eval()
+    rows = prompt_rows(tok)
+    logits = [row_logits(wrapped, r) for r in rows]
+    merged = wrapped.merge_and_unload()
+    diff = max(float((row_logits(merged, r) - l).abs().max()) for r, l in zip(rows, logits))
+    write_json(out_json, {"generated_by": "lib/src/test/python/make_hf_fixtures.py peft", "base": base,
+                          "adapter": adapter, "class": type(wrapped).__name__, "versions": versions(),
+                          "peft_version": peft.__version__, "merged_max_abs_diff": diff, "prompts": rows,
+                          "logits_shape": [list(l.shape) for l in logits], "logits": [f32_list(l) for l in logits]})
+    print(f"wrote {out_json}: {type(wrapped).__name__}, rows {[len(r) for r in rows]}, merged differs by {diff:.2e}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "reload":
         reload(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "peft":
+        peft_reload(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) <= 2:
         main(sys.argv[1] if len(sys.argv) > 1 else "lib/src/test/resources/hf")
     else:
-        sys.exit("usage: make_hf_fixtures.py [OUT_DIR] | make_hf_fixtures.py reload FOLDER OUT_JSON")
+        sys.exit("usage: make_hf_fixtures.py [OUT_DIR] | make_hf_fixtures.py reload FOLDER OUT_JSON"
+                 " | make_hf_fixtures.py peft BASE ADAPTER OUT_JSON")

@@ -6,12 +6,45 @@ import java.io.Serializable;
 /**
  * {@code TrainSettings} are the settings of the {@code train} section: batch size, optimizer,
  * schedule, clipping, logging, the score regulariser, and epochs and peak learning rate of each
- * training stage.
+ * training stage, and the LoRA adapter of the DPO epoch.
  */
 public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
     double gradClipNorm, int logEverySteps, double scoreRegulariser, long maxTrainPairs,
     int sftEpochs, double sftLearningRate, int rewardEpochs, double rewardLearningRate,
-    int costEpochs, double costLearningRate) implements Serializable {
+    int costEpochs, double costLearningRate, Lora lora) implements Serializable {
+  /**
+   * The {@code train.lora} section: rank {@code r} (0: full fine-tuning), {@code alpha},
+   * {@code dropout} and the target projections.
+   */
+  public record Lora(int r, double alpha, double dropout, java.util.List<String> targetModules)
+      implements Serializable {
+    public Lora {
+      targetModules = java.util.List.copyOf(targetModules);
+      for (String m : targetModules) {
+        if (!java.util.Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+            "down_proj").contains(m)) {
+          throw new ConfigError("train.lora.targetModules: '" + m + "' is not one of q_proj, "
+              + "k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj");
+        }
+      }
+      if (targetModules.isEmpty()) {
+        throw new ConfigError("train.lora.targetModules is empty");
+      }
+    }
+
+    /** Whether an adapter trains instead of every parameter. */
+    public boolean enabled() {
+      return r > 0;
+    }
+
+    static Lora from(Config c) {
+      return new Lora(c.getInt("train.lora.r"), c.getDouble("train.lora.alpha"),
+          c.getDouble("train.lora.dropout"), java.util.Arrays.stream(
+              c.getString("train.lora.targetModules").split(",")).map(String::trim)
+              .filter(m -> !m.isEmpty()).toList());
+    }
+  }
+
   static TrainSettings from(Config c) {
     return new TrainSettings(c.getInt("train.batchSize"), c.getInt("train.warmupSteps"),
         c.getDouble("train.weightDecay"), c.getDouble("train.gradClipNorm"),
@@ -19,6 +52,6 @@ public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
         c.getLong("train.maxTrainPairs"), c.getInt("train.sftEpochs"),
         c.getDouble("train.sftLearningRate"), c.getInt("train.rewardEpochs"),
         c.getDouble("train.rewardLearningRate"), c.getInt("train.costEpochs"),
-        c.getDouble("train.costLearningRate"));
+        c.getDouble("train.costLearningRate"), Lora.from(c));
   }
 }

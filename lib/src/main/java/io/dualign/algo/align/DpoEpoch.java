@@ -7,7 +7,11 @@ import io.dualign.model.CausalLm;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.LoadedModel;
+import io.dualign.model.ModelFormat;
 import io.dualign.model.SequenceLogProbs;
+import io.dualign.model.hf.HfCheckpoint;
+import io.dualign.model.hf.LoraSpec;
+import io.dualign.model.hf.PeftAdapter;
 import io.dualign.model.torchscript.TorchScriptBundle;
 import io.dualign.model.torchscript.TorchScriptModel;
 import io.dualign.spark.ExecutorModels;
@@ -20,6 +24,7 @@ import io.dualign.train.DpoObjective;
 import io.dualign.train.ModelTrainer;
 import io.dualign.train.OptimizerSettings;
 import io.dualign.train.TrainingLoop;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,7 +110,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     }
     pairs.sort(Comparator.comparing(Pair::id));
     long seed = Seeds.mix(runSeed, iteration, "dpo-epoch/" + method, 0);
-    try (LoadedModel prev = ExecutorModels.load(previous, Device.cpu(), true)) {
+    try (LoadedModel prev = loadPolicy(seed)) {
       CausalLm policy = prev.causalLm();
       PromptEncoder enc = PolicyCodec.encoder(prev, model);
       long pad = prev.tokenizer().padId();
@@ -135,7 +140,15 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
       s.put("train_seconds", fit.seconds());
       s.put("train_tokens_per_second", fit.tokensPerSecond());
       s.putAll(figures.toMap());
-      s.put("previous_version", prev.version());
+      s.put("previous_version", previous.version());
+      if (prev instanceof HfCheckpoint.Loaded hf && hf.model().decoder().lora() != null) {
+        LoraSpec spec = hf.model().decoder().lora();
+        s.put("lora_r", spec.r());
+        s.put("lora_alpha", spec.alpha());
+        s.put("lora_trainable_parameters", policy.trainableParameters().stream()
+            .mapToLong(p -> p.getArray().size()).sum());
+        s.put("lora_base", loraBase(hf));
+      }
       s.put("model_format", prev.format().id());
       s.put("data_order_seed", seed);
       s.put("model_version", save(prev, s));
@@ -143,16 +156,83 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     }
   }
 
+  /** The folder holding θ(t−1)'s LoRA adapter, inside its model folder, when it has one. */
+  public static final String ADAPTER_DIR = "adapter";
+
+  /**
+   * θ(t−1) for training. With {@code train.lora.r > 0} and a Hugging Face policy: the base model
+   * with θ(t−1)'s adapter ({@code <θ(t−1)>/adapter}, on the base its {@code adapter_config.json}
+   * names) to train further, or, when θ(t−1) has none (the first iteration), θ(t−1) itself as the
+   * base with a fresh adapter seeded by {@code seed}. Otherwise θ(t−1), every parameter trained.
+   */
+  private LoadedModel loadPolicy(long seed) throws IOException {
+    if (!train.lora().enabled() || previous.format() != ModelFormat.HUGGING_FACE) {
+      return ExecutorModels.load(previous, Device.cpu(), true);
+    }
+    TrainSettings.Lora l = train.lora();
+    LoraSpec want = new LoraSpec(l.r(), l.alpha(), l.dropout(), l.targetModules());
+    if (want.dropout() > 0) {
+      ai.djl.engine.Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
+    }
+    Path prevDir = new Path(previous.uri());
+    FileSystem fs = prevDir.getFileSystem(new Configuration());
+    Path adapterDir = new Path(prevDir, ADAPTER_DIR);
+    if (!PeftAdapter.isAdapter(fs, adapterDir)) {
+      HfCheckpoint.Loaded base = (HfCheckpoint.Loaded) ExecutorModels.load(previous,
+          Device.cpu(), true);
+      base.model().decoder().attachLora(want, base.model().manager(), seed);
+      return base;
+    }
+    PeftAdapter.Header h = PeftAdapter.header(fs, adapterDir);
+    if (h.spec().r() != want.r() || h.spec().alpha() != want.alpha()
+        || !h.spec().targetModules().equals(want.targetModules())) {
+      throw new IllegalArgumentException("align " + method + " iteration " + iteration + ": "
+          + adapterDir + " is a LoRA adapter of r " + h.spec().r() + ", alpha "
+          + h.spec().alpha() + " on " + h.spec().targetModules() + ", but train.lora asks for r "
+          + want.r() + ", alpha " + want.alpha() + " on " + want.targetModules());
+    }
+    if (h.baseModel() == null) {
+      throw new IllegalArgumentException(adapterDir + "/" + PeftAdapter.CONFIG + " names no "
+          + "base_model_name_or_path");
+    }
+    Path basePath = new Path(h.baseModel());
+    HfCheckpoint.Loaded base = HfCheckpoint.load(basePath.getFileSystem(new Configuration()),
+        basePath, Device.cpu(), previous.dtype());
+    try {
+      PeftAdapter.attach(fs, adapterDir, base.model().decoder(), base.model().manager());
+      return base;
+    } catch (IOException | RuntimeException e) {
+      base.close();
+      throw e;
+    }
+  }
+
+  /** The base model of a LoRA policy: its adapter's base, or θ(t−1) on the first iteration. */
+  private String loraBase(HfCheckpoint.Loaded hf) throws IOException {
+    Path prevDir = new Path(previous.uri());
+    Path adapterDir = new Path(prevDir, ADAPTER_DIR);
+    FileSystem fs = prevDir.getFileSystem(new Configuration());
+    return PeftAdapter.isAdapter(fs, adapterDir) ? PeftAdapter.header(fs, adapterDir).baseModel()
+        : previous.uri();
+  }
+
   /**
    * Writes the trained θ(t) to {@code outputDir} in the format it came in: a built-in checkpoint,
-   * a Hugging Face folder (transformers and vLLM load it), or a TorchScript bundle (its module
+   * a Hugging Face folder (transformers and vLLM load it; with a LoRA adapter, the merged
+   * weights, and the adapter in PEFT's format in its {@code adapter/} folder), or a TorchScript
+   * bundle (its module
    * with the trained weights, the same tokenizer, fresh sha256) written locally and copied to the
    * output's file system. Returns the new version.
    */
   private String save(LoadedModel trained, Map<String, Object> figures) throws Exception {
     FileSystem outFs = FileSystem.get(URI.create(outputDir), new Configuration());
-    if (trained instanceof io.dualign.model.hf.HfCheckpoint.Loaded hf) {
-      return io.dualign.model.hf.HfCheckpoint.save(hf, outFs, new Path(outputDir));
+    if (trained instanceof HfCheckpoint.Loaded hf) {
+      String version = HfCheckpoint.save(hf, outFs, new Path(outputDir));
+      if (hf.model().decoder().lora() != null) {
+        PeftAdapter.write(hf.model().decoder(), outFs, new Path(outputDir, ADAPTER_DIR),
+            loraBase(hf));
+      }
+      return version;
     }
     if (trained instanceof Checkpoint.Loaded c) {
       java.nio.file.Path tokFile = Files.createTempFile("dualign-dpo-tokenizer-", ".json");

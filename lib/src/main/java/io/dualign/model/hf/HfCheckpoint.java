@@ -279,8 +279,9 @@ public final class HfCheckpoint {
    * Writes {@code model} as a Hugging Face folder into {@code dir} on {@code fs}: its
    * {@code config.json} (the source's, with {@code torch_dtype} and {@code dtype} set to the
    * weights' type), one
-   * {@code model.safetensors} (a tied head is not written twice), and the source's tokenizer
-   * and generation files. Returns the new folder's version.
+   * {@code model.safetensors} (a tied head is not written twice; with a LoRA adapter attached,
+   * the weights with the adapter merged in), and the source's tokenizer and generation files.
+   * Returns the new folder's version.
    */
   public static String save(Loaded model, FileSystem target, Path dir) throws IOException {
     // No Hadoop .crc side files in a folder other tools read.
@@ -288,15 +289,21 @@ public final class HfCheckpoint {
         ? c.getRawFileSystem() : target;
     fs.mkdirs(dir);
     Map<String, String> sums = new LinkedHashMap<>();
-    TreeMap<String, NDArray> tensors = new TreeMap<>();
+    HfDecoder net = model.model().decoder();
     DataType type = null;
-    for (Map.Entry<String, Parameter> e : model.model().decoder().parametersByName().entrySet()) {
-      NDArray a = e.getValue().getArray();
-      tensors.put(e.getKey(), a);
-      type = a.getDataType();
-    }
-    try (OutputStream out = fs.create(new Path(dir, HfFolder.WEIGHTS), true)) {
-      sums.put(HfFolder.WEIGHTS, Safetensors.write(out, tensors, Map.of("format", "pt")));
+    try (NDManager scratch = model.model().manager().newSubManager()) {
+      Map<String, NDArray> weights = net.lora() == null ? new LinkedHashMap<>()
+          : net.mergedWeights(scratch);
+      if (net.lora() == null) {
+        net.parametersByName().forEach((name, p) -> weights.put(name, p.getArray()));
+      }
+      TreeMap<String, NDArray> tensors = new TreeMap<>(weights);
+      for (NDArray a : tensors.values()) {
+        type = a.getDataType();
+      }
+      try (OutputStream out = fs.create(new Path(dir, HfFolder.WEIGHTS), true)) {
+        sums.put(HfFolder.WEIGHTS, Safetensors.write(out, tensors, Map.of("format", "pt")));
+      }
     }
     for (Map.Entry<String, byte[]> f : model.smallFiles().entrySet()) {
       if (f.getValue() == null || f.getKey().equals(HfFolder.INDEX)) {

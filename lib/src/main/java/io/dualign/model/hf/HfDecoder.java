@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.dualign.model.AttentionMask;
@@ -19,9 +20,11 @@ import io.dualign.model.GroupedAttention;
 import io.dualign.model.KvCache;
 import io.dualign.model.Scalars;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * An {@code HfDecoder} is the Llama-family decoder as a DJL block, with the parameter names of
@@ -31,6 +34,11 @@ import java.util.Map;
  * position). Attention and the mask are the project's shared {@link GroupedAttention} and
  * {@link AttentionMask}. Weights may be stored in a narrower type than the computation: each is
  * cast to {@code computeType} where it is used.
+ *
+ * <p>A LoRA adapter ({@link #attachLora}) adds {@code scale · B·A·dropout(x)} to the projections
+ * it targets, as PEFT's {@code lora.Linear} does; its float32 {@code A} and {@code B} are
+ * separate from the checkpoint's parameters, which it leaves untouched, and it can be switched
+ * off ({@link #setAdapterEnabled}) to compute the base model.
  */
 public final class HfDecoder extends AbstractBlock {
   private final HfConfig cfg;
@@ -43,6 +51,14 @@ public final class HfDecoder extends AbstractBlock {
   private final Parameter finalNorm;
   private final Parameter head;
   private final Parameter headBias;
+  private final Map<Parameter, Adapter> adapters = new IdentityHashMap<>();
+  private final Map<String, Parameter> loraByName = new LinkedHashMap<>();
+  private LoraSpec lora;
+  private NDArray loraScale;
+  private volatile boolean adapterEnabled = true;
+
+  /** The LoRA adapter of one projection: {@code A [r, in]} and {@code B [out, r]}. */
+  private record Adapter(String module, Parameter a, Parameter b) {}
 
   /** One decoder layer's parameters. */
   private record Layer(Parameter inNorm, Parameter q, Parameter qBias, Parameter k,
@@ -134,6 +150,118 @@ public final class HfDecoder extends AbstractBlock {
     byName.get(name).setArray(array);
   }
 
+  /**
+   * Attaches a LoRA adapter of shape {@code spec} to every projection it targets, initialised as
+   * PEFT does: {@code A} uniform in ±1/√in (Kaiming-uniform with a = √5), seeded by
+   * {@code seed}, and {@code B} zero, so the model computes exactly the base model until
+   * {@code B} is trained. Its arrays are float32 and belong to {@code manager}.
+   *
+   * @throws IllegalStateException when an adapter is already attached
+   */
+  public void attachLora(LoraSpec spec, NDManager manager, long seed) {
+    if (lora != null) {
+      throw new IllegalStateException("the decoder already carries a LoRA adapter");
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith("model.layers.") || !name.endsWith(".weight")) {
+        continue;
+      }
+      String module = name.substring(0, name.length() - ".weight".length());
+      if (!spec.targetModules().contains(module.substring(module.lastIndexOf('.') + 1))) {
+        continue;
+      }
+      long out = e.getValue().get(0);
+      long in = e.getValue().get(1);
+      float[] a = new float[Math.toIntExact(spec.r() * in)];
+      double bound = 1 / Math.sqrt(in);
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+      }
+      Parameter pa = loraParameter(module + ".lora_A.weight",
+          manager.create(a, new Shape(spec.r(), in)));
+      Parameter pb = loraParameter(module + ".lora_B.weight",
+          manager.zeros(new Shape(out, spec.r()), DataType.FLOAT32));
+      adapters.put(byName.get(name), new Adapter(module, pa, pb));
+    }
+    lora = spec;
+    loraScale = manager.create((float) spec.scale());
+  }
+
+  private Parameter loraParameter(String name, NDArray array) {
+    Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).build();
+    p.setArray(array);
+    loraByName.put(name, p);
+    return p;
+  }
+
+  /** The attached adapter's shape, or null. */
+  public LoraSpec lora() {
+    return lora;
+  }
+
+  /**
+   * The adapter's parameters by name ({@code model.layers.0.self_attn.q_proj.lora_A.weight}, ...;
+   * PEFT's file prefixes them with {@code base_model.model.}), in layer order; empty without one.
+   */
+  public Map<String, Parameter> loraParametersByName() {
+    return loraByName;
+  }
+
+  /**
+   * Copies {@code array} into the adapter's parameter {@code name} (of the attached shape).
+   *
+   * @throws IllegalArgumentException naming the parameter when it is unknown or of another shape
+   */
+  public void setLora(String name, NDArray array) {
+    Parameter p = loraByName.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("the attached LoRA adapter has no parameter " + name);
+    }
+    if (!p.getArray().getShape().equals(array.getShape())) {
+      throw new IllegalArgumentException("LoRA parameter " + name + " is " + array.getShape()
+          + ", the attached adapter's is " + p.getArray().getShape());
+    }
+    p.getArray().set(array.toType(DataType.FLOAT32, false).toFloatArray()); // adapters are small
+  }
+
+  /** Switches the adapter on (the trained model) or off (the base model, e.g. DPO's reference). */
+  public void setAdapterEnabled(boolean enabled) {
+    adapterEnabled = enabled;
+  }
+
+  /**
+   * The checkpoint's tensors with the adapter merged in: {@code W + scale · B·A} for every
+   * adapted projection (computed in float32, then in {@code W}'s type, as arrays of
+   * {@code manager}); every other tensor is the parameter's own array. The decoder is unchanged.
+   */
+  public Map<String, NDArray> mergedWeights(NDManager manager) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : byName.entrySet()) {
+      NDArray w = e.getValue().getArray();
+      Adapter ad = adapters.get(e.getValue());
+      if (ad == null) {
+        out.put(e.getKey(), w);
+        continue;
+      }
+      try (NDManager scratch = manager.newSubManager()) {
+        NDArray ba = ad.b().getArray().matMul(ad.a().getArray());
+        ba.attach(scratch);
+        NDArray scaled = ba.mul(loraScale);
+        scaled.attach(scratch);
+        NDArray w32 = w.toType(DataType.FLOAT32, true);
+        w32.attach(scratch);
+        NDArray sum = w32.add(scaled);
+        sum.attach(scratch);
+        NDArray merged = sum.toType(w.getDataType(), true);
+        merged.attach(manager);
+        out.put(e.getKey(), merged);
+      }
+    }
+    return out;
+  }
+
   /** The last hidden states {@code [b, t, hidden]} after the final RMSNorm. */
   public NDArray hidden(NDArray ids, NDArray attentionMask, KvCache cache, boolean training) {
     long b = ids.getShape().get(0);
@@ -173,18 +301,19 @@ public final class HfDecoder extends AbstractBlock {
   private NDArray layer(Layer l, NDArray x, long b, long t, NDArray bias, NDArray[] rope,
       NDArray queryScale, KvCache cache, int index, boolean training) {
     NDArray h = rmsNorm(x, l.inNorm(), training);
-    NDArray q = linear(h, l.q(), l.qBias());
-    NDArray k = linear(h, l.k(), l.kBias());
-    NDArray v = linear(h, l.v(), l.vBias());
+    NDArray q = linear(h, l.q(), l.qBias(), training);
+    NDArray k = linear(h, l.k(), l.kBias(), training);
+    NDArray v = linear(h, l.v(), l.vBias(), training);
     q = rotate(q.reshape(b, t, cfg.heads(), cfg.headDim()), rope);
     k = rotate(k.reshape(b, t, cfg.kvHeads(), cfg.headDim()), rope);
     NDArray att = GroupedAttention.attend(q, k, v, b, t, cfg.heads(), cfg.kvHeads(),
         cfg.headDim(), bias, queryScale, cache, index, training);
-    NDArray x1 = x.add(linear(att, l.o(), l.oBias()));
+    NDArray x1 = x.add(linear(att, l.o(), l.oBias(), training));
     NDArray h2 = rmsNorm(x1, l.postNorm(), training);
-    NDArray gate = linear(h2, l.gate(), l.gateBias());
+    NDArray gate = linear(h2, l.gate(), l.gateBias(), training);
     NDArray act = gate.mul(Activation.sigmoid(gate)); // SiLU
-    NDArray f = linear(act.mul(linear(h2, l.up(), l.upBias())), l.down(), l.downBias());
+    NDArray f = linear(act.mul(linear(h2, l.up(), l.upBias(), training)), l.down(),
+        l.downBias(), training);
     return x1.add(f);
   }
 
@@ -216,8 +345,20 @@ public final class HfDecoder extends AbstractBlock {
     return normed.toType(computeType, false).mul(w(weight));
   }
 
-  private NDArray linear(NDArray x, Parameter weight, Parameter bias) {
-    return Linear.linear(x, w(weight), bias == null ? null : w(bias)).singletonOrThrow();
+  /** {@code x·Wᵀ + b}, plus the adapter's {@code scale · dropout(x)·Aᵀ·Bᵀ} when it is on. */
+  private NDArray linear(NDArray x, Parameter weight, Parameter bias, boolean training) {
+    NDArray y = Linear.linear(x, w(weight), bias == null ? null : w(bias)).singletonOrThrow();
+    Adapter ad = adapterEnabled ? adapters.get(weight) : null;
+    if (ad == null) {
+      return y;
+    }
+    NDArray in = training && lora.dropout() > 0
+        ? Dropout.dropout(x, (float) lora.dropout(), true).singletonOrThrow() : x;
+    NDArray low = Linear.linear(in, w(ad.a()), null).singletonOrThrow();
+    NDArray update = Linear.linear(low, w(ad.b()), null).singletonOrThrow();
+    NDArray scale = loraScale.getDataType() == update.getDataType() ? loraScale
+        : loraScale.toType(update.getDataType(), false);
+    return y.add(update.mul(scale));
   }
 
   /** A parameter's array in the computation's type. */

@@ -44,19 +44,19 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
     return net.config();
   }
 
-  /** Number of scalar parameters. */
+  /** Number of scalar parameters of the checkpoint (an adapter's not counted). */
   public long parameterCount() {
     long n = 0;
-    for (Parameter p : trainableParameters()) {
+    for (Parameter p : net.parametersByName().values()) {
       n += p.getArray().size();
     }
     return n;
   }
 
-  /** Bytes the weights take as loaded. */
+  /** Bytes the checkpoint's weights take as loaded. */
   public long weightBytes() {
     long n = 0;
-    for (Parameter p : trainableParameters()) {
+    for (Parameter p : net.parametersByName().values()) {
       n += p.getArray().size() * p.getArray().getDataType().getNumOfBytes();
     }
     return n;
@@ -67,9 +67,25 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
     return manager;
   }
 
+  /**
+   * Every parameter, or with a LoRA adapter attached only the adapter's (and a score model's
+   * head, which LoRA trains with it as PEFT's {@code modules_to_save} does): the base weights
+   * stay frozen.
+   */
   @Override
   public List<Parameter> trainableParameters() {
-    return new ArrayList<>(net.parametersByName().values());
+    if (net.lora() == null) {
+      return new ArrayList<>(net.parametersByName().values());
+    }
+    List<Parameter> out = new ArrayList<>(net.loraParametersByName().values());
+    if (!net.config().architecture().isCausalLm()) {
+      net.parametersByName().forEach((name, p) -> {
+        if (name.startsWith("score")) {
+          out.add(p);
+        }
+      });
+    }
+    return out;
   }
 
   @Override
