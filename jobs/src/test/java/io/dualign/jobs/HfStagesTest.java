@@ -1,5 +1,6 @@
 package io.dualign.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -109,5 +110,59 @@ class HfStagesTest {
       assertEquals(dpo.get("model_version"), back.version());
       assertNotEquals(policyVersion, back.version());
     }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void loraTrainsAnAdapterThatEachIterationCarriesOnAndWritesInPeftFormat() throws Exception {
+    Path runDir = tmp.resolve("lora");
+    List<String> lora = new java.util.ArrayList<>(settings());
+    lora.addAll(List.of("train.lora.r=4", "train.lora.alpha=8", "train.lora.dropout=0",
+        "align.iterations=2", "align.learningRate=0.02"));
+    for (String stage : List.of("prepare", "sft", "train-reward", "train-cost", "sample-ref",
+        "score")) {
+      TorchScriptStagesTest.Result r = TorchScriptStagesTest.run(lora, runDir.toString(), stage);
+      assertEquals(0, r.code(), () -> stage + " failed: " + r.out() + r.err());
+    }
+    TorchScriptStagesTest.Result a = TorchScriptStagesTest.run(lora, runDir.toString(), "align",
+        "--method", "dpo-safe");
+    assertEquals(0, a.code(), () -> a.out() + a.err());
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    String base = fs.makeQualified(new org.apache.hadoop.fs.Path(fixture("qwen2").toString()))
+        .toString();
+    float[][] baseWeight = new float[1][];
+    try (HfCheckpoint.Loaded b = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+        fixture("qwen2").toUri()), Device.cpu(), "auto")) {
+      baseWeight[0] = b.model().decoder().parametersByName()
+          .get("model.layers.0.mlp.up_proj.weight").getArray().toFloatArray();
+    }
+    for (int t = 1; t <= 2; t++) {
+      Map<String, Object> dpo = (Map<String, Object>) TorchScriptStagesTest.marker(runDir,
+          "align/dpo-safe/iteration-" + t).get("dpo");
+      assertEquals(4, ((Number) dpo.get("lora_r")).intValue(), dpo.toString());
+      assertEquals(base, dpo.get("lora_base"), dpo.toString());
+      // qwen2 fixture: 2 layers x (q, k, v, o) x (A [4, in] + B [out, 4]); hidden 32, kv 16
+      assertEquals(2 * (4 * 32 + 32 * 4 + 4 * 32 + 16 * 4 + 4 * 32 + 16 * 4 + 4 * 32 + 32 * 4),
+          ((Number) dpo.get("lora_trainable_parameters")).intValue(), dpo.toString());
+      Path model = runDir.resolve("align/dpo-safe/iteration-" + t + "/model");
+      Path adapter = model.resolve("adapter");
+      assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")), "PEFT file");
+      Map<String, Object> cfg = io.dualign.run.Json.readMap(Files.readAllBytes(adapter.resolve(
+          "adapter_config.json")));
+      assertEquals("LORA", cfg.get("peft_type"));
+      assertEquals(base, cfg.get("base_model_name_or_path"));
+      try (HfCheckpoint.Loaded merged = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+          model.toUri()), Device.cpu(), "auto")) {
+        assertEquals(dpo.get("model_version"), merged.version());
+        // MLP projections carry no adapter: merged, they are the base's exactly
+        assertArrayEquals(baseWeight[0], merged.model().decoder().parametersByName()
+            .get("model.layers.0.mlp.up_proj.weight").getArray().toFloatArray());
+      }
+    }
+    Map<String, Object> second = (Map<String, Object>) TorchScriptStagesTest.marker(runDir,
+        "align/dpo-safe/iteration-2").get("dpo");
+    Map<String, Object> first = (Map<String, Object>) TorchScriptStagesTest.marker(runDir,
+        "align/dpo-safe/iteration-1").get("dpo");
+    assertEquals(first.get("model_version"), second.get("previous_version"));
   }
 }
