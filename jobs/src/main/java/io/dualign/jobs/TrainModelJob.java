@@ -67,11 +67,12 @@ final class TrainModelJob implements StageJob {
       sftDir = RunModels.location(dir, Stage.SFT);
       ModelFormat f = ModelFormat.detect(new Path(sftDir).getFileSystem(
           ctx.spark().sparkContext().hadoopConfiguration()), new Path(sftDir));
-      if (f != ModelFormat.BUILT_IN) {
+      if (f == ModelFormat.TORCHSCRIPT) {
         throw new ConfigError("stage " + stage.cliName() + " initialises the "
-            + (stage == Stage.TRAIN_REWARD ? "reward" : "cost") + " model from the built-in sft "
-            + "checkpoint, but model.policy = " + cfg.model().policy() + " is a " + f.id()
-            + " model; give " + ModelSettings.keyFor(stage) + " (a score model) as well");
+            + (stage == Stage.TRAIN_REWARD ? "reward" : "cost") + " model from the sft model "
+            + "(built-in or Hugging Face), but model.policy = " + cfg.model().policy() + " is a "
+            + f.id() + " model; give " + ModelSettings.keyFor(stage) + " (a score model) as "
+            + "well");
       }
     }
     TrainFn fn = new TrainFn(stage, cfg.model(), cfg.train(), cfg.run().seed(), sftDir,

@@ -165,4 +165,49 @@ class HfStagesTest {
         "align/dpo-safe/iteration-1").get("dpo");
     assertEquals(first.get("model_version"), second.get("previous_version"));
   }
+
+  @Test
+  void trainRewardAndCostBuildLoraScoreModelsOnTheHuggingFacePolicysBackbone() throws Exception {
+    Path runDir = tmp.resolve("scores");
+    List<String> given = new java.util.ArrayList<>(settings());
+    given.removeIf(k -> k.startsWith("model.reward=") || k.startsWith("model.cost="));
+    given.addAll(List.of("train.lora.r=4", "train.lora.alpha=8", "train.lora.dropout=0",
+        "train.rewardEpochs=1", "train.costEpochs=1", "train.batchSize=8"));
+    for (String stage : List.of("prepare", "sft", "train-reward", "train-cost")) {
+      TorchScriptStagesTest.Result r = TorchScriptStagesTest.run(given, runDir.toString(), stage);
+      assertEquals(0, r.code(), () -> stage + " failed: " + r.out() + r.err());
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    String backbone = HfFolder.open(fs, new org.apache.hadoop.fs.Path(fixture("qwen2").toUri()))
+        .version();
+    for (String stage : List.of("train-reward", "train-cost")) {
+      Map<String, Object> m = TorchScriptStagesTest.marker(runDir, stage);
+      assertEquals("hugging-face", m.get("model_format"), m.toString());
+      assertEquals("Qwen2ForSequenceClassification", m.get("architecture"));
+      assertEquals(backbone, m.get("sft_version"));
+      // the adapter (2 layers x q, k, v, o) and the score head [1, 32]
+      assertEquals(2 * (4 * 32 + 32 * 4 + 2 * (4 * 32 + 16 * 4) + 4 * 32 + 32 * 4) + 32,
+          ((Number) m.get("trainable_parameters")).intValue(), m.toString());
+      assertTrue(((Number) m.get("train_accuracy")).doubleValue() >= 0, m.toString());
+      Path model = runDir.resolve(stage).resolve("model");
+      Map<String, Object> adapter = io.dualign.run.Json.readMap(Files.readAllBytes(
+          model.resolve("adapter/adapter_config.json")));
+      assertEquals("SEQ_CLS", adapter.get("task_type"));
+      assertEquals(List.of("score"), adapter.get("modules_to_save"));
+      try (HfCheckpoint.Loaded sm = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+          model.toUri()), Device.cpu(), "auto")) {
+        assertEquals(m.get("model_version"), sm.version());
+        try (ai.djl.ndarray.NDManager nm = sm.model().manager().newSubManager()) {
+          float[] scores = sm.scoreModel().endScores(nm.create(new long[][] {{5, 6, 7, 8}}),
+              null, false).toFloatArray();
+          assertEquals(1, scores.length);
+          assertTrue(Float.isFinite(scores[0]));
+        }
+      }
+    }
+    TorchScriptStagesTest.Result s = TorchScriptStagesTest.run(given, runDir.toString(),
+        "sample-ref");
+    assertEquals(0, s.code(), () -> "the trained score models score the rollouts: " + s.out()
+        + s.err());
+  }
 }

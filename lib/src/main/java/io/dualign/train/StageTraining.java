@@ -5,7 +5,13 @@ import io.dualign.config.ModelSettings;
 import io.dualign.config.TrainSettings;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.Checkpoint;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.ModelArchitecture;
+import io.dualign.model.ModelFormat;
+import io.dualign.model.ScoreModel;
+import io.dualign.model.hf.HfCheckpoint;
+import io.dualign.model.hf.LoraSpec;
+import io.dualign.model.hf.PeftAdapter;
 import io.dualign.text.BpeTrainer;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
@@ -153,6 +159,9 @@ public final class StageTraining {
       throw new IllegalArgumentException(name + ": no pairs with split 'train' among " + rows.size());
     }
     long seed = runSeed ^ (kind == ScoreObjective.Kind.REWARD ? REWARD_SEED : COST_SEED);
+    if (ModelFormat.detect(fs, sftDir) == ModelFormat.HUGGING_FACE) {
+      return hfScoreModel(kind, train, test, unlabelled, ms, ts, seed, fs, sftDir, modelDir);
+    }
     ModelArchitecture lmArch = architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL);
     java.nio.file.Path tokFile = Files.createTempFile("dualign-score-tokenizer-", ".json");
     try (Checkpoint.Loaded sft = Checkpoint.load(fs, sftDir, lmArch, Device.cpu());
@@ -160,36 +169,7 @@ public final class StageTraining {
             lmArch.withHead(ModelArchitecture.Head.SCORE), seed, Device.cpu())) {
       Files.copy(sft.tokenizer().file(), tokFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       sm.copyBackboneFrom(sft.model());
-      TextTokenizer tok = sft.tokenizer();
-      PairEncoding enc = new PairEncoding(new PromptEncoder(tok,
-          ChatTemplate.resolve(ms.chatTemplate(), sft.chatTemplate()), ms.maxPromptTokens(),
-          ms.maxResponseTokens()));
-      List<PreferenceExample> trainEx = enc.preferences(train, kind);
-      List<PreferenceExample> testEx = enc.preferences(test, kind);
-      float reg = (float) ts.scoreRegulariser();
-      ScoreObjective obj = new ScoreObjective(sm, kind, tok.padId(), reg);
-      int epochs = kind == ScoreObjective.Kind.REWARD ? ts.rewardEpochs() : ts.costEpochs();
-      double lr = kind == ScoreObjective.Kind.REWARD ? ts.rewardLearningRate()
-          : ts.costLearningRate();
-      int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), epochs);
-      ModelTrainer trainer = new ModelTrainer(sm, optimizer(ts, lr, steps));
-      TrainingLoop.FitResult fit = TrainingLoop.fit(name, trainer, obj, trainEx, ts.batchSize(),
-          epochs, seed, ts.logEverySteps());
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("train_pairs", train.size());
-      s.put("test_pairs", test.size());
-      if (kind == ScoreObjective.Kind.COST) {
-        s.put("pairs_without_safety_labels", unlabelled);
-      }
-      s.putAll(enc.counts());
-      s.putAll(fitFigures(fit));
-      if (!testEx.isEmpty()) {
-        for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize()).entrySet()) {
-          s.put("heldout_" + e.getKey(), e.getValue());
-        }
-      }
-      Map<String, Double> trainEval = obj.evaluate(trainEx, ts.batchSize());
-      s.put("train_accuracy", trainEval.get("accuracy"));
+      Map<String, Object> s = fitScore(kind, sm, sft, train, test, unlabelled, ms, ts, seed);
       s.put("parameters", sm.parameterCount());
       s.put("architecture", sm.architecture().toMap());
       s.put("sft_version", sft.version());
@@ -199,6 +179,90 @@ public final class StageTraining {
     } finally {
       Files.deleteIfExists(tokFile);
     }
+  }
+
+  /**
+   * The score model on a Hugging Face causal LM's backbone ({@code model.policy} given as a
+   * Hugging Face folder): its {@code *ForSequenceClassification} with a new score head
+   * ({@link HfCheckpoint#scoreModelFrom}); with {@code train.lora.r > 0} a LoRA adapter and the
+   * head train while the backbone stays frozen, as safe-rlhf trains a reward model with PEFT.
+   * It is written as a Hugging Face folder (the adapter merged) and, with LoRA, the adapter in
+   * PEFT's format in {@code adapter/}.
+   */
+  private static Map<String, Object> hfScoreModel(ScoreObjective.Kind kind, List<PairRow> train,
+      List<PairRow> test, long unlabelled, ModelSettings ms, TrainSettings ts, long seed,
+      FileSystem fs, Path sftDir, Path modelDir) throws IOException {
+    try (HfCheckpoint.Loaded sm = HfCheckpoint.scoreModelFrom(fs, sftDir, Device.cpu(),
+        ms.dtype(), seed)) {
+      TrainSettings.Lora l = ts.lora();
+      if (l.enabled()) {
+        sm.model().decoder().attachLora(new LoraSpec(l.r(), l.alpha(), l.dropout(),
+            l.targetModules()), sm.model().manager(), seed);
+        if (l.dropout() > 0) {
+          ai.djl.engine.Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
+        }
+      }
+      Map<String, Object> s = fitScore(kind, sm.model(), sm, train, test, unlabelled, ms, ts,
+          seed);
+      s.put("parameters", sm.model().parameterCount());
+      s.put("trainable_parameters", sm.model().trainableParameters().stream()
+          .mapToLong(p -> p.getArray().size()).sum());
+      s.put("architecture", sm.model().config().architecture().hfName());
+      s.put("model_format", ModelFormat.HUGGING_FACE.id());
+      if (l.enabled()) {
+        s.put("lora_r", l.r());
+        s.put("lora_alpha", l.alpha());
+      }
+      s.put("sft_version", sm.version());
+      String version = HfCheckpoint.save(sm, fs, modelDir);
+      if (l.enabled()) {
+        PeftAdapter.write(sm.model().decoder(), fs, new Path(modelDir, "adapter"),
+            fs.makeQualified(sftDir).toString());
+      }
+      s.put("model_version", version);
+      return s;
+    }
+  }
+
+  /**
+   * Encodes the pairs with {@code source}'s tokenizer and chat template, trains {@code sm} on
+   * the train split and evaluates it on both; returns the figures.
+   */
+  private static Map<String, Object> fitScore(ScoreObjective.Kind kind, ScoreModel sm,
+      LoadedModel source, List<PairRow> train, List<PairRow> test, long unlabelled,
+      ModelSettings ms, TrainSettings ts, long seed) {
+    String name = kind == ScoreObjective.Kind.REWARD ? "train-reward" : "train-cost";
+    TextTokenizer tok = source.tokenizer();
+    PairEncoding enc = new PairEncoding(new PromptEncoder(tok,
+        ChatTemplate.resolve(ms.chatTemplate(), source.chatTemplate()), ms.maxPromptTokens(),
+        ms.maxResponseTokens()));
+    List<PreferenceExample> trainEx = enc.preferences(train, kind);
+    List<PreferenceExample> testEx = enc.preferences(test, kind);
+    float reg = (float) ts.scoreRegulariser();
+    ScoreObjective obj = new ScoreObjective(sm, kind, tok.padId(), reg);
+    int epochs = kind == ScoreObjective.Kind.REWARD ? ts.rewardEpochs() : ts.costEpochs();
+    double lr = kind == ScoreObjective.Kind.REWARD ? ts.rewardLearningRate()
+        : ts.costLearningRate();
+    int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), epochs);
+    ModelTrainer trainer = new ModelTrainer(sm, optimizer(ts, lr, steps));
+    TrainingLoop.FitResult fit = TrainingLoop.fit(name, trainer, obj, trainEx, ts.batchSize(),
+        epochs, seed, ts.logEverySteps());
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("train_pairs", train.size());
+    s.put("test_pairs", test.size());
+    if (kind == ScoreObjective.Kind.COST) {
+      s.put("pairs_without_safety_labels", unlabelled);
+    }
+    s.putAll(enc.counts());
+    s.putAll(fitFigures(fit));
+    if (!testEx.isEmpty()) {
+      for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize()).entrySet()) {
+        s.put("heldout_" + e.getKey(), e.getValue());
+      }
+    }
+    Map<String, Double> trainEval = obj.evaluate(trainEx, ts.batchSize());
+    s.put("train_accuracy", trainEval.get("accuracy"));
+    return s;
   }
 
   private static Map<String, Object> fitFigures(TrainingLoop.FitResult fit) {

@@ -135,18 +135,82 @@ public final class HfCheckpoint {
   public static Loaded load(FileSystem fs, Path dir, Device device, String dtype)
       throws IOException {
     HfFolder folder = HfFolder.open(fs, dir);
-    HfConfig cfg = folder.config();
+    return assemble(folder, folder.config(), null, device, dtype, 0);
+  }
+
+  /**
+   * A new score model on the backbone of the causal LM folder {@code lmDir}: its architecture's
+   * {@code *ForSequenceClassification} with one label (transformers' class, which
+   * {@code AutoModelForSequenceClassification} loads), every backbone tensor from the folder, and
+   * a {@code score} head drawn as transformers initialises a linear layer (normal, standard
+   * deviation {@code initializer_range}, seeded by {@code seed}). The language-model head is not
+   * used. The folder's version is the source's; {@link #save} writes the new configuration.
+   *
+   * @throws HfModelException when the folder is not a causal LM of a family with a
+   *     sequence-classification class dualign runs (Llama, Qwen2)
+   */
+  public static Loaded scoreModelFrom(FileSystem fs, Path lmDir, Device device, String dtype,
+      long seed) throws IOException {
+    HfFolder folder = HfFolder.open(fs, lmDir);
+    HfConfig lm = folder.config();
+    HfArchitecture arch = switch (lm.architecture()) {
+      case LLAMA_FOR_CAUSAL_LM -> HfArchitecture.LLAMA_FOR_SEQUENCE_CLASSIFICATION;
+      case QWEN2_FOR_CAUSAL_LM -> HfArchitecture.QWEN2_FOR_SEQUENCE_CLASSIFICATION;
+      default -> throw new HfModelException(lmDir + " is a " + lm.architecture().hfName()
+          + "; a score model can be built on a LlamaForCausalLM or Qwen2ForCausalLM backbone");
+    };
+    ObjectNode cfg = (ObjectNode) MAPPER.readTree(folder.readOptional(HfFolder.CONFIG));
+    cfg.putArray("architectures").add(arch.hfName());
+    cfg.putObject("id2label").put("0", "LABEL_0");
+    cfg.putObject("label2id").put("LABEL_0", 0);
+    if (lm.padTokenId() == null) {
+      if (lm.eosTokenIds().isEmpty()) {
+        throw new HfModelException(lmDir + "/" + HfFolder.CONFIG + " has neither pad_token_id "
+            + "nor eos_token_id; a score model reads the last token before the padding");
+      }
+      cfg.put("pad_token_id", lm.eosTokenIds().get(0));
+    }
+    byte[] bytes = MAPPER.writeValueAsBytes(cfg);
+    HfConfig scoreCfg = HfConfig.parse(bytes, lmDir + "/" + HfFolder.CONFIG + " as "
+        + arch.hfName());
+    return assemble(folder, scoreCfg, bytes, device, dtype, seed);
+  }
+
+  /**
+   * Loads {@code folder}'s weights into a decoder of {@code cfg}. With {@code configBytes} (a
+   * score model built on a causal LM) the score head is drawn from {@code seed} rather than read,
+   * and the configuration saved with the model is {@code configBytes}.
+   */
+  private static Loaded assemble(HfFolder folder, HfConfig cfg, byte[] configBytes,
+      Device device, String dtype, long seed) throws IOException {
+    Path dir = folder.dir();
     DataType weightType = weightType(dtype, cfg);
     HfDecoder net = new HfDecoder(cfg, computeType(weightType, device));
     NDManager manager = NDManager.newBaseManager(device);
     try {
       Map<String, String> sums = new LinkedHashMap<>();
-      double[] normalizer = readWeights(folder, net, manager, weightType, sums);
+      java.util.Set<String> drawn = configBytes == null ? java.util.Set.of()
+          : java.util.Set.of("score.weight");
+      double[] normalizer = readWeights(folder, net, manager, weightType, sums, drawn);
+      if (!drawn.isEmpty()) {
+        double std = MAPPER.readTree(configBytes).path("initializer_range").asDouble(0.02);
+        java.util.Random rng = new java.util.Random(seed);
+        float[] w = new float[cfg.hiddenSize()];
+        for (int i = 0; i < w.length; i++) {
+          w[i] = (float) (rng.nextGaussian() * std);
+        }
+        net.set("score.weight", manager.create(w, new Shape(1, cfg.hiddenSize()))
+            .toType(weightType, false));
+      }
       Map<String, byte[]> small = new LinkedHashMap<>();
       for (String f : folder.files()) {
         if (!folder.weightFiles().contains(f)) {
           small.put(f, folder.readOptional(f));
         }
+      }
+      if (configBytes != null) {
+        small.put(HfFolder.CONFIG, configBytes);
+        small.remove(HfFolder.GENERATION_CONFIG);
       }
       Map<String, String> all = folder.sha256(); // weights already remembered while read
       String version = HfFolder.version(all);
@@ -164,12 +228,13 @@ public final class HfCheckpoint {
 
   /** Streams every weight file into {@code net}; returns the normaliser's mean and variance. */
   private static double[] readWeights(HfFolder folder, HfDecoder net, NDManager manager,
-      DataType weightType, Map<String, String> sums) throws IOException {
+      DataType weightType, Map<String, String> sums, java.util.Set<String> drawn)
+      throws IOException {
     Map<String, Shape> expected = net.parameterShapes();
     Map<String, String> seenIn = new HashMap<>();
     List<String> ignored = new ArrayList<>();
     double[] normalizer = {0, 1};
-    HfConfig cfg = folder.config();
+    HfConfig cfg = net.config();
     for (String file : folder.weightFiles()) {
       String where = folder.dir() + "/" + file;
       Safetensors.TensorSink sink = new Safetensors.TensorSink() {
@@ -227,7 +292,7 @@ public final class HfCheckpoint {
     }
     List<String> missing = new ArrayList<>();
     for (String name : expected.keySet()) {
-      if (!seenIn.containsKey(name)) {
+      if (!seenIn.containsKey(name) && !drawn.contains(name)) {
         missing.add(name);
       }
     }
@@ -242,7 +307,7 @@ public final class HfCheckpoint {
     }
     List<String> unexpected = ignored.stream().filter(n -> !n.endsWith("rotary_emb.inv_freq")
         && !n.equals("normalizer.count") && !(n.equals("lm_head.weight")
-        && cfg.tieWordEmbeddings())).toList();
+        && (cfg.tieWordEmbeddings() || !drawn.isEmpty()))).toList();
     if (!unexpected.isEmpty()) {
       LOG.warn("{}: {} tensors the architecture does not use were ignored, e.g. {}",
           folder.dir(), unexpected.size(), unexpected.subList(0, Math.min(5, unexpected.size())));

@@ -25,7 +25,9 @@ import org.apache.hadoop.fs.Path;
  * ({@code peft_type} LORA, {@code r}, {@code lora_alpha}, {@code lora_dropout},
  * {@code target_modules}, {@code base_model_name_or_path}, ...) and
  * {@code adapter_model.safetensors}, whose tensors are named
- * {@code base_model.model.<module>.lora_A.weight} and {@code ...lora_B.weight}, float32.
+ * {@code base_model.model.<module>.lora_A.weight} and {@code ...lora_B.weight}, float32; a score
+ * model's head, trained with the adapter, is its {@code modules_to_save} ({@code score}) and is
+ * stored as {@code base_model.model.score.weight}.
  */
 public final class PeftAdapter {
   public static final String CONFIG = "adapter_config.json";
@@ -76,13 +78,25 @@ public final class PeftAdapter {
     cfg.put("init_lora_weights", true);
     cfg.put("use_rslora", false);
     cfg.put("use_dora", false);
-    cfg.putNull("modules_to_save");
+    boolean causal = net.config().architecture().isCausalLm();
+    if (causal) {
+      cfg.putNull("modules_to_save");
+    } else {
+      cfg.putArray("modules_to_save").add("score"); // the head trains with the adapter
+    }
     try (OutputStream out = fs.create(new Path(dir, CONFIG), true)) {
       out.write(MAPPER.writeValueAsBytes(cfg));
     }
     TreeMap<String, NDArray> tensors = new TreeMap<>();
     for (Map.Entry<String, Parameter> e : net.loraParametersByName().entrySet()) {
       tensors.put(PREFIX + e.getKey(), e.getValue().getArray());
+    }
+    if (!causal) {
+      net.parametersByName().forEach((name, p) -> {
+        if (name.startsWith("score")) {
+          tensors.put(PREFIX + name, p.getArray());
+        }
+      });
     }
     try (OutputStream out = fs.create(new Path(dir, WEIGHTS), true)) {
       return Safetensors.write(out, tensors, Map.of("format", "pt"));
@@ -155,6 +169,18 @@ public final class PeftAdapter {
             ? info.name().substring(PREFIX.length()) : info.name();
         name = name.replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.",
             ".lora_B.");
+        if (!want.containsKey(name) && name.startsWith("score")
+            && net.parametersByName().containsKey(name)) { // modules_to_save: the trained head
+          NDArray head = manager.create(data, new Shape(info.shape()), info.dtype());
+          Parameter p = net.parametersByName().get(name);
+          if (!p.getArray().getShape().equals(head.getShape())) {
+            throw new HfModelException(where + ": tensor " + info.name() + " is "
+                + head.getShape() + ", the model's " + name + " is " + p.getArray().getShape());
+          }
+          p.getArray().set(head.toType(DataType.FLOAT32, false).toFloatArray());
+          head.close();
+          return;
+        }
         if (!want.containsKey(name)) {
           throw new HfModelException(where + ": tensor " + info.name() + " matches no adapted "
               + "projection of the base model (target_modules " + h.spec().targetModules() + ")");
