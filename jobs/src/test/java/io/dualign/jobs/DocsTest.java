@@ -36,7 +36,7 @@ class DocsTest {
   static final Pattern HISTORY =
       Pattern.compile("(?i)session [0-9]|sessions [0-9]|issue #[0-9]");
   /** What {@code bench} accepts as its argument (BenchCommand's switch). */
-  static final Set<String> BENCHES = Set.of("data", "model", "rollout", "dual");
+  static final Set<String> BENCHES = Set.of("data", "model", "rollout", "dual", "hf");
 
   /** README.md and every Markdown file under docs/. */
   static List<Path> pages() throws IOException {
