@@ -125,7 +125,7 @@ public final class ConfigurationDoc {
       1. `conf/dualign.conf`, the defaults;
       2. the profile, `--profile NAME` from `conf/profiles/` (default: `default`): `tiny` (tests
          and CI), `default` (the demo), `large` (the sizes of `conf/dualign.conf` as they are),
-         `gpu-7b` (an example for 7B TorchScript models on GPU executors);
+         `gpu-7b` (the paper's setting for 7B Llama models on 80 GB GPU executors: LoRA r = 8, T = 4, 600 prompts × 64 samples);
       3. `--config FILE`, a HOCON file of your own;
       4. `--set key=value`, repeatable, applied last; `--master URL` is
          `--set runtime.master=URL`, and `prepare --input PATH` is `--set data.input=PATH`.

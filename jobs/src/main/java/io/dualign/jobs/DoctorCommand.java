@@ -81,10 +81,40 @@ final class DoctorCommand implements Callable<Integer> {
             mine.size(), gpus.isEmpty() ? "none (CPU)" : gpus, first.ok() ? first.engine()
                 : first.problem());
       }
+      checkMemoryPlan(config, spark);
       checkRunDir(spark.sparkContext().hadoopConfiguration());
     }
     out.println(failures == 0 ? "doctor: all OK" : "doctor: " + failures + " FAIL");
     return failures == 0 ? Dualign.OK : Dualign.FAILURE;
+  }
+
+  /**
+   * The memory plan of every planned stage for a configured Hugging Face policy, against the
+   * memory a task has ({@link MemoryCheck}).
+   */
+  private void checkMemoryPlan(DualignConfig config, SparkSession spark) {
+    String policy = config.model().policy();
+    java.util.Optional<io.dualign.model.hf.HfConfig> hc;
+    try {
+      hc = MemoryCheck.policyConfig(policy.isBlank() ? java.util.Optional.empty()
+          : java.util.Optional.of(policy), spark.sparkContext().hadoopConfiguration());
+    } catch (java.io.IOException | RuntimeException e) {
+      return; // the model.policy line already says what is wrong
+    }
+    if (hc.isEmpty()) {
+      return;
+    }
+    long limit = MemoryCheck.taskMemory(config, spark.sparkContext().getConf());
+    boolean gpu = spark.sparkContext().getConf().getDouble("spark.task.resource.gpu.amount", 0)
+        > 0;
+    for (io.dualign.run.Stage stage : io.dualign.run.Stage.values()) {
+      for (MemoryCheck.Plan p : MemoryCheck.plans(config, stage, hc.get(), gpu, limit)) {
+        boolean fits = p.estimate().total() <= limit;
+        check("memory " + stage.cliName(), fits, p.work() + " needs " + p.estimate().describe()
+            + " of " + io.dualign.model.MemoryPlan.gb(limit) + (fits || p.fix() == null ? ""
+                : "; " + p.fix()));
+      }
+    }
   }
 
   private void checkRunDir(Configuration hadoop) throws java.io.IOException {

@@ -41,6 +41,7 @@ public final class StageRunner {
       }
       state = dir.state(name);
     }
+    MemoryCheck.require(ctx, stage);
     if (job instanceof CompositeStageJob composite) {
       LOG.info("{}: starting (parts committed one by one; committed parts are kept)", name);
       long t0 = System.nanoTime();

@@ -56,6 +56,12 @@ class DoctorCommandTest {
         && l.contains("LlamaForScore")), r.out());
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("FAIL  model.cost")
         && l.contains("GPT2LMHeadModel") && l.contains("LlamaForCausalLM")), r.out());
+    // the memory plan of the Hugging Face policy: align's DPO epoch and sample-ref's generation
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("OK    memory align")
+        && l.contains("the DPO epoch (full fine-tuning of 0.00B parameters")
+        && l.contains("needs ~")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("OK    memory sample-ref")
+        && l.contains("KV cache")), r.out());
   }
 
   @Test

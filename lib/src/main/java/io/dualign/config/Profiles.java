@@ -6,7 +6,7 @@ import java.util.List;
 public final class Profiles {
   /**
    * tiny: tests and CI; default: the embedded demo (about 6 minutes on 2 cores); large: the
-   * reference sizes of conf/dualign.conf; gpu-7b: an example for 7B models on GPUs.
+   * reference sizes of conf/dualign.conf; gpu-7b: the paper's setting for 7B Llama models on GPUs.
    */
   private static final List<String> NAMES = List.of("tiny", "default", "large", "gpu-7b");
 

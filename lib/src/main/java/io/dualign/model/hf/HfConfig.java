@@ -198,6 +198,12 @@ public record HfConfig(HfArchitecture architecture, String modelType, int vocabS
     return embed + layers * layer + hiddenSize + head;
   }
 
+  /** The sizes that decide the model's memory. */
+  public io.dualign.model.MemoryPlan.Shape memoryShape() {
+    return new io.dualign.model.MemoryPlan.Shape(parameterCount(), layers, hiddenSize,
+        intermediateSize, heads, kvWidth(), vocabSize);
+  }
+
   /** One line for messages and {@code doctor}. */
   public String describe() {
     return architecture.hfName() + "(vocab=" + vocabSize + ", hidden=" + hiddenSize + ", layers="

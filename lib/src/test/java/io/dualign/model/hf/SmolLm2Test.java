@@ -37,9 +37,8 @@ class SmolLm2Test {
     return root.resolve("smollm2-135m-instruct");
   }
 
-  @Test
-  @SuppressWarnings("unchecked")
-  void greedyContinuationsEqualTransformersOnTheSameFolder() throws IOException {
+  /** The installed model's folder; absent, a failure in CI and a skip elsewhere, saying so. */
+  static Path requireInstalled() {
     Path dir = folder();
     if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
       String why = "SmolLM2-135M-Instruct is not installed at " + dir
@@ -49,6 +48,13 @@ class SmolLm2Test {
       }
       Assumptions.abort(why);
     }
+    return dir;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void greedyContinuationsEqualTransformersOnTheSameFolder() throws IOException {
+    Path dir = requireInstalled();
     Map<String, Object> ref = Json.readMap(Files.readAllBytes(
         Paths.get("src/test/resources/hf/smollm2-reference.json")));
     FileSystem fs = FileSystem.getLocal(new Configuration());
