@@ -190,7 +190,8 @@ class ConfigLoaderTest {
   void sectionsComeInFileOrderWithTheCommentAboveThem() {
     java.util.Map<String, String> s = loader.sectionDocs();
     assertEquals(List.of("run", "runtime", "data", "dual", "dual.oneShot", "dual.safeRlhf",
-        "model", "train", "align", "rollout", "evaluate", "report"), List.copyOf(s.keySet()));
+        "model", "train", "train.lora", "align", "rollout", "evaluate", "report"),
+        List.copyOf(s.keySet()));
     assertEquals("The report stage: report/index.html with its charts.", s.get("report"));
     assertTrue(s.get("dual.safeRlhf").startsWith("Safe RLHF's multiplier update"), s.get("dual.safeRlhf"));
   }
