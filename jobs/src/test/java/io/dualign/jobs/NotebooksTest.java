@@ -32,8 +32,10 @@ import org.junit.jupiter.api.Test;
  * threshold sweep's from {@link SweepTable},
  * solve-dual's as {@code SolveDual} writes them), and every {@code ["name"]} subscript is a column
  * read, a column the notebook builds itself, or a documented {@code _SUCCESS.json} key. f-string
- * names are checked with the constraint {@code safety}. When {@code /usr/bin/python3} has
- * {@code nbformat}, the notebooks are also validated by it and every code cell is parsed as Python.
+ * names are checked with the constraint {@code safety}. They are committed stripped: no outputs,
+ * no execution counts, no execution metadata. When {@code /usr/bin/python3} has {@code nbformat},
+ * the notebooks are also validated by it and every code cell is parsed as Python. {@link
+ * NotebooksIT} executes them.
  */
 class NotebooksTest {
   static final String CONSTRAINT = "safety";
@@ -96,8 +98,15 @@ class NotebooksTest {
         assertTrue(ids.add((String) c.get("id")), nb + ": duplicate or missing cell id");
         String text = String.join("", (List<String>) c.get("source"));
         if ("code".equals(type)) {
-          assertEquals(List.of(), c.get("outputs"), nb + ": committed without outputs");
-          assertTrue(c.containsKey("execution_count"), nb + ": execution_count");
+          assertEquals(List.of(), c.get("outputs"), nb.getFileName() + " is committed with the "
+              + "outputs of an execution; strip them (Jupyter: Clear All Outputs, or jupyter "
+              + "nbconvert --clear-output --inplace) before committing");
+          assertTrue(c.containsKey("execution_count") && c.get("execution_count") == null,
+              nb.getFileName() + ": a cell is committed with an execution count; strip outputs");
+          Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
+          assertFalse(meta.containsKey("execution") || meta.containsKey("collapsed")
+              || meta.containsKey("scrolled"), nb.getFileName() + ": a cell keeps execution "
+              + "metadata " + meta.keySet() + "; strip outputs");
           Object tags = ((Map<String, Object>) c.get("metadata")).get("tags");
           if (tags instanceof List<?> t && t.contains("parameters")) {
             parameters = true;
@@ -161,9 +170,13 @@ class NotebooksTest {
     pythonValidation(books);
   }
 
-  /** nbformat's own validation and a Python parse of each code cell, when python3 has nbformat. */
+  /**
+   * nbformat's own validation and a Python parse of each code cell, with the project's Python
+   * environment ({@link ProjectVenv}) or else {@code /usr/bin/python3}, when it has nbformat.
+   */
   static void pythonValidation(List<Path> books) throws Exception {
-    Path python = Path.of("/usr/bin/python3");
+    Path venv = ProjectVenv.bin("python");
+    Path python = Files.isExecutable(venv) ? venv : Path.of("/usr/bin/python3");
     if (!Files.isExecutable(python)) {
       System.out.println("NotebooksTest: /usr/bin/python3 is absent; nbformat validation skipped "
           + "(the structural checks above still ran)");
