@@ -25,6 +25,8 @@ public final class StageContext implements AutoCloseable {
   private SparkSession spark;
   private RunDirectory runDir;
   private Map<String, Object> manifest;
+  /** The run's MLflow tracker when {@code tracking.mlflow.uri} is set (the driver's only). */
+  private io.dualign.track.MlflowTracker tracker;
   /** Whether {@link #close()} stops the session (false for a {@link #derive}d context). */
   private final boolean ownsSpark;
 
@@ -129,6 +131,9 @@ public final class StageContext implements AutoCloseable {
           : new Configuration();
       runDir = RunDirectory.open(runDirLocation, hadoop);
       manifest = runDir.ensureManifest(config, Versions.all());
+      if (config.tracking().enabled()) {
+        tracker = io.dualign.track.MlflowTracker.start(config, runDir, manifest, System.getenv());
+      }
       LOG.info("run {} in {}", manifest.get("run_id"), runDir.root());
     }
     return runDir;
@@ -142,6 +147,10 @@ public final class StageContext implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tracker != null) {
+      tracker.close();
+      tracker = null;
+    }
     if (spark != null && ownsSpark) {
       spark.stop();
       spark = null;
