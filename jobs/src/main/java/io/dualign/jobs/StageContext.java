@@ -131,12 +131,22 @@ public final class StageContext implements AutoCloseable {
           : new Configuration();
       runDir = RunDirectory.open(runDirLocation, hadoop);
       manifest = runDir.ensureManifest(config, Versions.all());
-      if (config.tracking().enabled()) {
-        tracker = io.dualign.track.MlflowTracker.start(config, runDir, manifest, System.getenv());
-      }
       LOG.info("run {} in {}", manifest.get("run_id"), runDir.root());
     }
     return runDir;
+  }
+
+  /**
+   * Starts the run's MLflow tracker when {@code tracking.mlflow.uri} is set and it is not started
+   * yet: from here on every commit of the run directory (and of its sweep views) is tracked.
+   * Stages call it ({@link StageRunner}); commands that only look at a run (status, doctor,
+   * bench) do not, so they never touch the MLflow run. A derived context leaves it to its parent.
+   */
+  void startTracking() {
+    if (tracker == null && ownsSpark && config.tracking().enabled()) {
+      runDir();
+      tracker = io.dualign.track.MlflowTracker.start(config, runDir, manifest, System.getenv());
+    }
   }
 
   /** The run's id from its manifest (a column of every output row). */
