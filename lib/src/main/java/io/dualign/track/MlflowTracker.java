@@ -145,10 +145,25 @@ public final class MlflowTracker implements RunDirectory.CommitObserver, AutoClo
     String runId = String.valueOf(manifest.get("run_id"));
     Map<String, Object> known = dir.readTopFile(FILE).orElse(Map.of());
     Map<String, String> logged = Map.of();
+    Map<String, Object> run = null;
     if (settings.mlflowUri().equals(known.get("mlflow_uri"))
         && known.get("mlflow_run_id") instanceof String id) {
-      Map<String, Object> run = client.getRun(id);
+      try {
+        run = client.getRun(id);
+      } catch (MlflowClient.MlflowException e) {
+        if (!"RESOURCE_DOES_NOT_EXIST".equals(e.errorCode())) {
+          throw e;
+        }
+      }
+      if (run == null || "deleted".equals(((Map<?, ?>) run.get("info")).get("lifecycle_stage"))) {
+        run = null;
+        LOG.warn("MLflow: run {} named in {} is not on {} or was deleted; starting a new MLflow "
+            + "run", id, FILE, settings.mlflowUri());
+      }
+    }
+    if (run != null) {
       Map<?, ?> info = (Map<?, ?>) run.get("info");
+      String id = (String) info.get("run_id");
       mlflowRunId = id;
       artifactUri = (String) info.get("artifact_uri");
       logged = keyValues(((Map<?, ?>) run.getOrDefault("data", Map.of())).get("params"));
