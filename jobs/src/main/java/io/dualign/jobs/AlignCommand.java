@@ -42,6 +42,7 @@ final class AlignCommand implements Callable<Integer> {
         return Dualign.OK;
       }
       ctx.spark();
+      ctx.startTracking();
       Map<String, Object> marker = job.runMethod(ctx, m);
       boolean stage = AlignJob.commitStageIfComplete(ctx);
       spec.commandLine().getOut().println("align " + m.cliName() + ": committed in "

@@ -59,6 +59,8 @@ public final class ConfigurationDoc {
     for (KeyDeclaration d : keys) {
       bySection.get(section(d.key())).add(d);
     }
+    // A section that only holds another (tracking around tracking.mlflow) gets no heading.
+    bySection.values().removeIf(List::isEmpty);
 
     StringBuilder md = new StringBuilder();
     md.append("<!-- Generated from conf/dualign.conf by io.dualign.jobs.ConfigurationDoc; do not "
@@ -72,6 +74,9 @@ public final class ConfigurationDoc {
             .toList()))
         .append(".\n");
     for (Map.Entry<String, String> s : loader.sectionDocs().entrySet()) {
+      if (!bySection.containsKey(s.getKey())) {
+        continue;
+      }
       md.append("\n### ").append(s.getKey()).append("\n\n");
       if (!s.getValue().isEmpty()) {
         md.append(text(s.getValue())).append("\n\n");

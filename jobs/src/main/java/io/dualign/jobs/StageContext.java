@@ -25,6 +25,8 @@ public final class StageContext implements AutoCloseable {
   private SparkSession spark;
   private RunDirectory runDir;
   private Map<String, Object> manifest;
+  /** The run's MLflow tracker when {@code tracking.mlflow.uri} is set (the driver's only). */
+  private io.dualign.track.MlflowTracker tracker;
   /** Whether {@link #close()} stops the session (false for a {@link #derive}d context). */
   private final boolean ownsSpark;
 
@@ -134,6 +136,19 @@ public final class StageContext implements AutoCloseable {
     return runDir;
   }
 
+  /**
+   * Starts the run's MLflow tracker when {@code tracking.mlflow.uri} is set and it is not started
+   * yet: from here on every commit of the run directory (and of its sweep views) is tracked.
+   * Stages call it ({@link StageRunner}); commands that only look at a run (status, doctor,
+   * bench) do not, so they never touch the MLflow run. A derived context leaves it to its parent.
+   */
+  void startTracking() {
+    if (tracker == null && ownsSpark && config.tracking().enabled()) {
+      runDir();
+      tracker = io.dualign.track.MlflowTracker.start(config, runDir, manifest, System.getenv());
+    }
+  }
+
   /** The run's id from its manifest (a column of every output row). */
   public String runId() {
     runDir();
@@ -142,6 +157,10 @@ public final class StageContext implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tracker != null) {
+      tracker.close();
+      tracker = null;
+    }
     if (spark != null && ownsSpark) {
       spark.stop();
       spark = null;

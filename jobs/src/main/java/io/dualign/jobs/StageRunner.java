@@ -24,6 +24,7 @@ public final class StageRunner {
   public static Outcome run(StageContext ctx, Stage stage, StageJob job) throws Exception {
     ctx.spark(); // the run directory uses Spark's Hadoop configuration (HDFS/S3 settings)
     RunDirectory dir = ctx.runDir();
+    ctx.startTracking();
     String name = stage.cliName();
     OutputState state = dir.state(name);
     if (state == OutputState.COMMITTED) {

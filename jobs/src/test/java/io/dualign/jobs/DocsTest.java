@@ -378,7 +378,8 @@ class DocsTest {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         Path rel = ROOT.relativize(f);
         String first = rel.getName(0).toString();
-        if (first.startsWith(".git") || first.equals("runs") || rel.toString().contains("target/")
+        if (first.startsWith(".git") || first.equals("runs") || first.equals(".venv")
+            || rel.toString().contains("target/")
             || !rel.toString().matches(".*\\.(java|md|conf|properties|py|sh|xml|yaml|yml|ipynb"
                 + "|txt)$|.*/(Dockerfile|run|dualign)$") || Files.size(f) > 4_000_000) {
           continue;

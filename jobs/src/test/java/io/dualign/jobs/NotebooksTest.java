@@ -32,8 +32,10 @@ import org.junit.jupiter.api.Test;
  * threshold sweep's from {@link SweepTable},
  * solve-dual's as {@code SolveDual} writes them), and every {@code ["name"]} subscript is a column
  * read, a column the notebook builds itself, or a documented {@code _SUCCESS.json} key. f-string
- * names are checked with the constraint {@code safety}. When {@code /usr/bin/python3} has
- * {@code nbformat}, the notebooks are also validated by it and every code cell is parsed as Python.
+ * names are checked with the constraint {@code safety}. They are committed stripped: no outputs,
+ * no execution counts, no execution metadata. When {@code /usr/bin/python3} has {@code nbformat},
+ * the notebooks are also validated by it and every code cell is parsed as Python. {@link
+ * NotebooksIT} executes them.
  */
 class NotebooksTest {
   static final String CONSTRAINT = "safety";
@@ -85,6 +87,9 @@ class NotebooksTest {
       assertEquals(4, ((Number) doc.get("nbformat")).intValue(), nb.toString());
       assertTrue(((Number) doc.get("nbformat_minor")).intValue() >= 0);
       assertTrue(doc.get("metadata") instanceof Map, nb + " metadata");
+      assertEquals(List.of(), unstripped(doc), nb.getFileName() + " is committed with what an "
+          + "execution leaves; strip it (Jupyter: Clear All Outputs, or jupyter nbconvert "
+          + "--clear-output --inplace) before committing");
       List<Map<String, Object>> cells = (List<Map<String, Object>>) doc.get("cells");
       StringBuilder src = new StringBuilder();
       boolean parameters = false;
@@ -96,8 +101,6 @@ class NotebooksTest {
         assertTrue(ids.add((String) c.get("id")), nb + ": duplicate or missing cell id");
         String text = String.join("", (List<String>) c.get("source"));
         if ("code".equals(type)) {
-          assertEquals(List.of(), c.get("outputs"), nb + ": committed without outputs");
-          assertTrue(c.containsKey("execution_count"), nb + ": execution_count");
           Object tags = ((Map<String, Object>) c.get("metadata")).get("tags");
           if (tags instanceof List<?> t && t.contains("parameters")) {
             parameters = true;
@@ -161,9 +164,58 @@ class NotebooksTest {
     pythonValidation(books);
   }
 
-  /** nbformat's own validation and a Python parse of each code cell, when python3 has nbformat. */
+  /**
+   * What an execution left in a notebook: per code cell, outputs, an execution count or execution
+   * metadata (nbclient's {@code execution} timings, {@code collapsed}, {@code scrolled}).
+   */
+  @SuppressWarnings("unchecked")
+  static List<String> unstripped(Map<String, Object> doc) {
+    List<String> found = new ArrayList<>();
+    int i = 0;
+    for (Map<String, Object> c : (List<Map<String, Object>>) doc.get("cells")) {
+      i++;
+      if (!"code".equals(c.get("cell_type"))) {
+        continue;
+      }
+      if (!List.of().equals(c.get("outputs"))) {
+        found.add("cell " + i + ": outputs");
+      }
+      if (!c.containsKey("execution_count") || c.get("execution_count") != null) {
+        found.add("cell " + i + ": execution_count " + c.get("execution_count"));
+      }
+      Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
+      for (String k : List.of("execution", "collapsed", "scrolled")) {
+        if (meta != null && meta.containsKey(k)) {
+          found.add("cell " + i + ": metadata " + k);
+        }
+      }
+    }
+    return found;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aNotebookWithTheOutputsOfAnExecutionIsRefused() throws Exception {
+    Map<String, Object> doc = Json.readMap(Files.readAllBytes(notebooks().get(0)));
+    assertEquals(List.of(), unstripped(doc));
+    Map<String, Object> cell = ((List<Map<String, Object>>) doc.get("cells")).stream()
+        .filter(c -> "code".equals(c.get("cell_type"))).findFirst().orElseThrow();
+    cell.put("outputs", List.of(Map.of("output_type", "stream", "name", "stdout",
+        "text", List.of("hello\n"))));
+    cell.put("execution_count", 1);
+    ((Map<String, Object>) cell.get("metadata")).put("execution", Map.of());
+    List<String> found = unstripped(doc);
+    assertEquals(3, found.size(), found.toString());
+    assertTrue(found.get(0).endsWith(": outputs"), found.toString());
+  }
+
+  /**
+   * nbformat's own validation and a Python parse of each code cell, with the project's Python
+   * environment ({@link ProjectVenv}) or else {@code /usr/bin/python3}, when it has nbformat.
+   */
   static void pythonValidation(List<Path> books) throws Exception {
-    Path python = Path.of("/usr/bin/python3");
+    Path venv = ProjectVenv.bin("python");
+    Path python = Files.isExecutable(venv) ? venv : Path.of("/usr/bin/python3");
     if (!Files.isExecutable(python)) {
       System.out.println("NotebooksTest: /usr/bin/python3 is absent; nbformat validation skipped "
           + "(the structural checks above still ran)");

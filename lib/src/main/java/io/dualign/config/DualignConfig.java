@@ -39,6 +39,7 @@ public final class DualignConfig implements Serializable {
   private final ReportSettings report;
   private final AlignSettings align;
   private final RolloutSettings rollout;
+  private final TrackingSettings tracking;
 
   DualignConfig(String profile, Config resolved, Map<String, KeyDeclaration> declarations) {
     this(profile, resolved, declarations.keySet());
@@ -61,6 +62,7 @@ public final class DualignConfig implements Serializable {
     this.report = ReportSettings.from(resolved);
     this.align = AlignSettings.from(resolved);
     this.rollout = RolloutSettings.from(resolved, model);
+    this.tracking = TrackingSettings.from(resolved);
   }
 
   public String profile() {
@@ -107,15 +109,23 @@ public final class DualignConfig implements Serializable {
     return rollout;
   }
 
+  public TrackingSettings tracking() {
+    return tracking;
+  }
+
   /** Every key with its resolved value (numbers, booleans, strings, lists), sorted by key. */
   public Map<String, Object> values() {
     return values;
   }
 
-  /** The values a resumed run must share with the run it resumes (all but {@code runtime.*}). */
+  /**
+   * The values a resumed run must share with the run it resumes: all but {@code runtime.*} and
+   * {@code tracking.*} (where a run reports to is no part of what it computes).
+   */
   public Map<String, Object> identityValues() {
     Map<String, Object> v = new TreeMap<>(values);
-    v.keySet().removeIf(k -> k.startsWith(RUNTIME_SECTION));
+    v.keySet().removeIf(k -> k.startsWith(RUNTIME_SECTION)
+        || k.startsWith(TrackingSettings.SECTION));
     return Collections.unmodifiableMap(v);
   }
 

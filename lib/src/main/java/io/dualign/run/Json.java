@@ -23,6 +23,15 @@ public final class Json {
     }
   }
 
+  /** {@code value} as one line of JSON (map keys sorted). */
+  public static byte[] compact(Object value) {
+    try {
+      return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static Map<String, Object> readMap(byte[] bytes) throws IOException {
     return MAPPER.readValue(bytes, new TypeReference<Map<String, Object>>() {});
   }

@@ -41,11 +41,58 @@ public final class RunDirectory {
   private final Path root;
   /** Where each output lives below the root (the identity, except in a {@link #placing} view). */
   private final UnaryOperator<String> placement;
+  /** Shared by every view of the directory ({@link #placing}). */
+  private final List<CommitObserver> observers;
 
-  private RunDirectory(FileSystem fs, Path root, UnaryOperator<String> placement) {
+  /**
+   * A {@code CommitObserver} sees every output of the run directory commit, with its marker (the
+   * run's tracker). It runs on the committing thread and must return quickly.
+   */
+  public interface CommitObserver {
+    /** The marker about to be written for {@code output}, returned with fields added or as is. */
+    default Map<String, Object> beforeCommit(String output, Map<String, Object> marker) {
+      return marker;
+    }
+
+    /** {@code output} (its name below the root) is committed with {@code marker}. */
+    void committed(String output, Map<String, Object> marker);
+  }
+
+  private RunDirectory(FileSystem fs, Path root, UnaryOperator<String> placement,
+      List<CommitObserver> observers) {
     this.fs = fs;
     this.root = root;
     this.placement = placement;
+    this.observers = observers;
+  }
+
+  /** Adds an observer of every later commit, in this view and every other view of the run. */
+  public void observe(CommitObserver observer) {
+    observers.add(Objects.requireNonNull(observer, "observer"));
+  }
+
+  private Map<String, Object> beforeCommit(String output, Map<String, Object> marker) {
+    Map<String, Object> m = marker;
+    for (CommitObserver o : observers) {
+      m = o.beforeCommit(output, m);
+    }
+    return m;
+  }
+
+  private void committed(String output, Map<String, Object> marker) {
+    for (CommitObserver o : observers) {
+      o.committed(output, marker);
+    }
+  }
+
+  /** A small JSON file at the top of the run directory (beside the manifest), if present. */
+  public Optional<Map<String, Object>> readTopFile(String name) {
+    return readJson(new Path(root, checkOutputName(name)));
+  }
+
+  /** Writes a small JSON file at the top of the run directory, completely or not at all. */
+  public void writeTopFile(String name, Map<String, Object> content) {
+    writeAtomically(new Path(root, checkOutputName(name)), Json.write(content));
   }
 
   /**
@@ -57,7 +104,7 @@ public final class RunDirectory {
    */
   public RunDirectory placing(UnaryOperator<String> placement) {
     Objects.requireNonNull(placement, "placement");
-    return new RunDirectory(fs, root, placement);
+    return new RunDirectory(fs, root, placement, observers);
   }
 
   /** Opens (without creating) the run directory at {@code location}. */
@@ -71,7 +118,8 @@ public final class RunDirectory {
       URI uri = p.toUri();
       FileSystem fs = uri.getScheme() == null ? FileSystem.getLocal(hadoopConf)
           : FileSystem.get(uri, hadoopConf);
-      return new RunDirectory(fs, fs.makeQualified(p), UnaryOperator.identity());
+      return new RunDirectory(fs, fs.makeQualified(p), UnaryOperator.identity(),
+          new java.util.concurrent.CopyOnWriteArrayList<>());
     } catch (IOException | IllegalArgumentException e) {
       throw new ConfigError("--run-dir " + location + " cannot be opened: " + e.getMessage(), e);
     }
@@ -355,7 +403,9 @@ public final class RunDirectory {
     Map<String, Object> marker = new LinkedHashMap<>(summary);
     marker.put("output", placed(output));
     marker.put("finished", java.time.Instant.now().toString());
+    marker = beforeCommit(placed(output), marker);
     writeAtomically(new Path(path(output), MARKER), Json.write(marker));
+    committed(placed(output), marker);
     return marker;
   }
 
@@ -370,7 +420,9 @@ public final class RunDirectory {
     if (!fs.rename(pending.path(), finalPath)) {
       throw new IOException("rename " + pending.path() + " -> " + finalPath + " failed");
     }
-    writeAtomically(new Path(finalPath, MARKER), Json.write(summary));
+    Map<String, Object> marker = beforeCommit(pending.output(), summary);
+    writeAtomically(new Path(finalPath, MARKER), Json.write(marker));
+    committed(pending.output(), marker);
   }
 
   private List<Path> tempAttempts(String output) throws IOException {

@@ -113,7 +113,7 @@ public final class StageTraining {
         s.put("tokenizer_vocab_size", tok.vocabSize());
         s.put("tokenizer_merges", vocab.merges().size());
         s.putAll(enc.counts());
-        s.putAll(fitFigures(fit));
+        s.putAll(fit.figures());
         s.put("heldout_loss_before", before.get("loss"));
         s.put("heldout_loss", after.get("loss"));
         s.put("heldout_perplexity", after.get("perplexity"));
@@ -254,7 +254,7 @@ public final class StageTraining {
       s.put("pairs_without_safety_labels", unlabelled);
     }
     s.putAll(enc.counts());
-    s.putAll(fitFigures(fit));
+    s.putAll(fit.figures());
     if (!testEx.isEmpty()) {
       for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize()).entrySet()) {
         s.put("heldout_" + e.getKey(), e.getValue());
@@ -265,13 +265,5 @@ public final class StageTraining {
     return s;
   }
 
-  private static Map<String, Object> fitFigures(TrainingLoop.FitResult fit) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("steps", fit.steps());
-    m.put("final_train_loss", fit.lastLoss());
-    m.put("train_tokens", fit.tokens());
-    m.put("train_seconds", fit.seconds());
-    m.put("train_tokens_per_second", fit.tokensPerSecond());
-    return m;
-  }
+
 }

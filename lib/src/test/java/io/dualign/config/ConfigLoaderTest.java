@@ -190,10 +190,13 @@ class ConfigLoaderTest {
   void sectionsComeInFileOrderWithTheCommentAboveThem() {
     java.util.Map<String, String> s = loader.sectionDocs();
     assertEquals(List.of("run", "runtime", "data", "dual", "dual.oneShot", "dual.safeRlhf",
-        "model", "train", "train.lora", "align", "rollout", "evaluate", "report"),
+        "model", "train", "train.lora", "align", "rollout", "evaluate", "report", "tracking",
+        "tracking.mlflow"),
         List.copyOf(s.keySet()));
     assertEquals("The report stage: report/index.html with its charts.", s.get("report"));
     assertTrue(s.get("dual.safeRlhf").startsWith("Safe RLHF's multiplier update"), s.get("dual.safeRlhf"));
+    assertTrue(s.get("tracking.mlflow").startsWith("Optional run tracking in MLflow"),
+        s.get("tracking.mlflow"));
   }
 
   @Test

@@ -152,6 +152,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
       s.put("model_format", prev.format().id());
       s.put("data_order_seed", seed);
       s.put("model_version", save(prev, s));
+      s.put("loss_history", fit.figures().get("loss_history"));
       return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
     }
   }
