@@ -20,6 +20,13 @@ What it measures (torch.set_num_threads(--threads), interop threads 1, attn_impl
                tokenizer's ordinary tokens, no padding), one full forward of the causal model, then the log-softmax of
                the response tokens (the second half of each row) gathered as logit[token] - logsumexp(logits) (trl's
                selective_log_softmax for float32). logprob_tokens_per_s = batch * tokens / seconds.
+  dpo          --dpo-steps (3; 0: skipped) DPO training steps after one warm-up step, on a fresh copy of the model,
+               with LoRA (peft, r 8, alpha 16, dropout 0, q/k/v/o_proj) and with full fine-tuning: --dpo-pairs
+               pairs (4) of --dpo-tokens tokens (128: half prompt, half response; seeded random ids), the
+               sigmoid DPO loss (beta 0.1) against reference log-probs computed once, AdamW (lr 1e-5) over the
+               trainable parameters. dpo_<mode>_tokens_per_s = steps * 2 * pairs * tokens / seconds;
+               dpo_<mode>_peak_mb = the process's peak resident memory during the steps (VmHWM after resetting
+               it through /proc/self/clear_refs) above its resident memory at the reset, in MB.
   scoring      with --score-model DIR (a *ForSequenceClassification folder or safe-rlhf's LlamaForScore layout):
                --score-batch rows (16) of --score-tokens tokens (128; seeded random ids), end scores of the last
                token; score_rows_per_s = rows / seconds over --score-reps batches (4).
@@ -104,6 +111,68 @@ def render(tok, prompt):
     return prompt
 
 
+def resident_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise SystemExit(f"no {field} in /proc/self/status")
+
+
+def dpo_figures(a, mode):
+    """DPO steps with LoRA or full fine-tuning on a fresh copy of the model (see the module docstring)."""
+    import gc
+    gc.collect()
+    model = AutoModelForCausalLM.from_pretrained(a.model, attn_implementation="eager", dtype=torch.float32)
+    tok = AutoTokenizer.from_pretrained(a.model)
+    if mode == "lora":
+        import peft
+        model = peft.get_peft_model(model, peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=[
+            "q_proj", "k_proj", "v_proj", "o_proj"], task_type="CAUSAL_LM"))
+    model.train()
+    half = a.dpo_tokens // 2
+    chosen = ordinary_ids(tok, a.dpo_pairs, a.dpo_tokens, a.seed + 2)
+    rejected = torch.cat([chosen[:, :half], ordinary_ids(tok, a.dpo_pairs, a.dpo_tokens - half, a.seed + 3)], 1)
+    both = torch.cat([chosen, rejected], 0)
+
+    def logps():
+        logits = model(input_ids=both, attention_mask=torch.ones_like(both), use_cache=False).logits
+        pred = logits[:, half - 1:-1].float()
+        target = both[:, half:]
+        lp = (pred.gather(-1, target.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(pred, dim=-1)).sum(-1)
+        return lp[:a.dpo_pairs], lp[a.dpo_pairs:]
+
+    with torch.no_grad():
+        ref_c, ref_r = logps()
+    opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=1e-5)
+
+    def step():
+        c, r = logps()
+        loss = -torch.nn.functional.logsigmoid(0.1 * ((c - ref_c) - (r - ref_r))).mean()
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base = resident_kb("VmRSS")
+    step()                                                    # warm-up (allocates gradients and moments)
+    start = time.perf_counter()
+    for _ in range(a.dpo_steps):
+        step()
+    seconds = time.perf_counter() - start
+    peak_mb = (resident_kb("VmHWM") - base) / 1024
+    toks = a.dpo_steps * 2 * a.dpo_pairs * a.dpo_tokens
+    trainable = sum(q.numel() for q in model.parameters() if q.requires_grad)
+    log(f"DPO {mode}: {trainable} trainable parameters, {toks / seconds:.1f} tokens/s, peak {peak_mb:.0f} MB "
+        f"above the loaded model")
+    del model, opt
+    return {f"dpo_{mode}_tokens_per_s": round(toks / seconds, 2), f"dpo_{mode}_peak_mb": round(peak_mb, 1),
+            f"dpo_{mode}_trainable_parameters": trainable}
+
+
 def best_of(rounds, fn):
     return min(fn() for _ in range(rounds))
 
@@ -125,6 +194,9 @@ def main():
     p.add_argument("--score-tokens", type=int, default=128)
     p.add_argument("--score-reps", type=int, default=4)
     p.add_argument("--skip-logprob", action="store_true")
+    p.add_argument("--dpo-steps", type=int, default=3)
+    p.add_argument("--dpo-pairs", type=int, default=4)
+    p.add_argument("--dpo-tokens", type=int, default=128)
     a = p.parse_args()
     batches = [int(b) for b in a.batches.split(",") if b]
 
@@ -229,6 +301,10 @@ def main():
                        "score_batch": a.score_batch, "score_tokens": a.score_tokens, "score_rows": rows,
                        "score_seconds": round(seconds, 3), "score_rows_per_s": round(rows / seconds, 2)})
         log(f"scoring {rows} rows of {a.score_tokens} tokens ({type(scorer).__name__}): {rows / seconds:.1f} rows/s")
+
+    if a.dpo_steps > 0:
+        for mode in ("lora", "full"):
+            result.update(dpo_figures(a, mode))
 
     result["versions"] = {"python": platform.python_version(), "torch": torch.__version__,
                           "transformers": transformers.__version__}

@@ -59,6 +59,11 @@ final class BenchCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   int noCacheBatch;
 
+  @Option(names = "--dpo-steps", defaultValue = "3",
+      description = "bench hf: timed DPO steps with LoRA r = 8 and with full fine-tuning (0: "
+          + "none). Default: ${DEFAULT-VALUE}")
+  int dpoSteps;
+
   @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
       description = "bench model: generation batch sizes. Default: ${DEFAULT-VALUE}")
   int[] batches;
@@ -118,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
         return HfBench.run(new HfBench.Settings(model != null ? model : HfBench.defaultModel(),
             threads, newTokens != null ? newTokens : 128, batches, noCacheTokens, noCacheBatch,
             rounds, python != null ? python
-                : System.getProperty("user.home") + "/.venvs/ref/bin/python"), out);
+                : System.getProperty("user.home") + "/.venvs/ref/bin/python", dpoSteps), out);
       }
       case "dual" -> {
         try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {

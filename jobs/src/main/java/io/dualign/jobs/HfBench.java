@@ -73,7 +73,10 @@ final class HfBench {
    * (new tokens and batch), the rounds each figure is the best of, and the peer's Python.
    */
   record Settings(Path model, int threads, int newTokens, int[] batches, int noCacheTokens,
-      int noCacheBatch, int rounds, String python) {}
+      int noCacheBatch, int rounds, String python, int dpoSteps) {}
+
+  static final int DPO_PAIRS = 4;
+  static final int DPO_TOKENS = 128;
 
   static int run(Settings s, PrintWriter out) throws Exception {
     EngineThreads.apply(s.threads());
@@ -135,6 +138,11 @@ final class HfBench {
       mine.put("score_rows_per_s", SCORE_BATCH * SCORE_REPS / secs);
       out.printf("  dualign scoring %8.1f rows/s%n", mine.get("score_rows_per_s"));
     }
+    if (s.dpoSteps() > 0) {
+      for (boolean lora : new boolean[] {true, false}) {
+        dpo(s, fs, lora, mine, out);
+      }
+    }
     Map<String, Double> peer = peer(s, scoreModel, out);
     StringBuilder result = new StringBuilder("RESULT model=" + s.model().getFileName()
         + " threads=" + s.threads() + " new_tokens=" + s.newTokens() + " rounds=" + s.rounds());
@@ -157,6 +165,77 @@ final class HfBench {
     return Dualign.OK;
   }
 
+  /**
+   * DPO steps on a fresh copy of the model, LoRA (r 8, alpha 16, q/k/v/o_proj) or full
+   * fine-tuning, as the peer takes them: tokens/s over {@code dpoSteps} steps after a warm-up, and
+   * the peak resident memory above the loaded model's (VmHWM reset through clear_refs).
+   */
+  private static void dpo(Settings s, FileSystem fs, boolean lora, Map<String, Double> mine,
+      PrintWriter out) throws Exception {
+    String mode = lora ? "lora" : "full";
+    System.gc();
+    try (HfCheckpoint.Loaded m = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
+        s.model().toUri()), Device.cpu(), "float32")) {
+      if (lora) {
+        m.model().decoder().attachLora(new io.dualign.model.hf.LoraSpec(8, 16, 0,
+            List.of("q_proj", "k_proj", "v_proj", "o_proj")), m.model().manager(), 0);
+      }
+      CausalLm lm = m.causalLm();
+      SplittableRandom rng = new SplittableRandom(2);
+      int vocab = m.tokenizer().vocabSize();
+      List<io.dualign.train.PreferenceExample> raw = new ArrayList<>();
+      for (int i = 0; i < DPO_PAIRS; i++) {
+        raw.add(new io.dualign.train.PreferenceExample(ids(rng, vocab, DPO_TOKENS / 2),
+            ids(rng, vocab, DPO_TOKENS / 2), ids(rng, vocab, DPO_TOKENS / 2), true, true));
+      }
+      long pad = m.tokenizer().padId();
+      List<io.dualign.train.DpoExample> pairs = io.dualign.train.DpoObjective.withReference(lm,
+          pad, raw, DPO_PAIRS);
+      io.dualign.train.DpoObjective objective = new io.dualign.train.DpoObjective(lm, pad, 0.1f);
+      io.dualign.train.ModelTrainer trainer = new io.dualign.train.ModelTrainer(lm,
+          new io.dualign.train.OptimizerSettings(1e-5f, 0, s.dpoSteps() + 1, 0f, 0f));
+      long base = ResidentMemory.resetPeak();
+      trainer.step(sm -> objective.loss(sm, pairs, true), 1); // warm-up
+      double secs = bestOf(1, () -> {
+        for (int i = 0; i < s.dpoSteps(); i++) {
+          trainer.step(sm -> objective.loss(sm, pairs, true), 1);
+        }
+      });
+      double peakMb = (ResidentMemory.peak() - base) / (1024.0 * 1024.0);
+      mine.put("dpo_" + mode + "_tokens_per_s", s.dpoSteps() * 2.0 * DPO_PAIRS * DPO_TOKENS
+          / secs);
+      mine.put("dpo_" + mode + "_peak_mb", peakMb);
+      out.printf("  dualign DPO %s: %.1f tokens/s, peak %.0f MB above the loaded model%n", mode,
+          mine.get("dpo_" + mode + "_tokens_per_s"), peakMb);
+      out.flush();
+    }
+  }
+
+  /** The process's resident memory from /proc/self/status (Linux). */
+  static final class ResidentMemory {
+    private ResidentMemory() {}
+
+    /** Resets the peak (VmHWM) to the current resident size and returns that size in bytes. */
+    static long resetPeak() throws IOException {
+      Files.writeString(Paths.get("/proc/self/clear_refs"), "5");
+      return field("VmRSS");
+    }
+
+    /** The peak resident size (VmHWM) in bytes. */
+    static long peak() throws IOException {
+      return field("VmHWM");
+    }
+
+    private static long field(String name) throws IOException {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+        if (line.startsWith(name + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+      throw new IOException("no " + name + " in /proc/self/status");
+    }
+  }
+
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.3f", v);
   }
@@ -165,6 +244,14 @@ final class HfBench {
     try (NDManager m = sm.manager().newSubManager()) {
       sm.endScores(b.idsArray(m), b.maskArray(m), false).toFloatArray();
     }
+  }
+
+  private static long[] ids(SplittableRandom rng, int vocab, int n) {
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = 10 + rng.nextInt(vocab - 10);
+    }
+    return out;
   }
 
   /** Rows of seeded random ordinary token ids (the peer's), the second half of each a response. */
@@ -230,7 +317,9 @@ final class HfBench {
         .toString(), "--model", s.model().toString(), "--threads", String.valueOf(s.threads()),
         "--new-tokens", String.valueOf(s.newTokens()), "--batches", batchList, "--nocache-tokens",
         String.valueOf(s.noCacheTokens()), "--nocache-batch", String.valueOf(s.noCacheBatch()),
-        "--rounds", String.valueOf(s.rounds()), "--score-model", scoreModel.toString());
+        "--rounds", String.valueOf(s.rounds()), "--dpo-steps", String.valueOf(s.dpoSteps()),
+        "--dpo-pairs", String.valueOf(DPO_PAIRS), "--dpo-tokens", String.valueOf(DPO_TOKENS),
+        "--score-model", scoreModel.toString());
     out.println("  transformers peer: " + String.join(" ", cmd));
     out.flush();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);

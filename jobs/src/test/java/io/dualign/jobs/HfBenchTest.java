@@ -21,7 +21,7 @@ class HfBenchTest {
     Path fixture = Paths.get("../lib/src/test/resources/hf/llama3-rope").toAbsolutePath();
     DualignCliTest.Run r = DualignCliTest.dualign("bench", "hf", "--model", fixture.toString(),
         "--python", "/nonexistent/python", "--new-tokens", "5", "--batches", "1,3",
-        "--no-cache-tokens", "4", "--no-cache-batch", "2", "--rounds", "2");
+        "--no-cache-tokens", "4", "--no-cache-batch", "2", "--rounds", "2", "--dpo-steps", "1");
     assertEquals(0, r.code(), r.err());
     String result = r.out().lines().filter(l -> l.startsWith("RESULT ")).findFirst()
         .orElseThrow(() -> new AssertionError("no RESULT line in " + r.out()));
@@ -31,10 +31,12 @@ class HfBenchTest {
     }
     for (String key : new String[] {"gen_tokens_per_s_b1", "gen_tokens_per_s_b3",
         "cached_short_tokens_per_s_b2", "nocache_tokens_per_s_b2", "cache_speedup_b2",
-        "logprob_tokens_per_s", "score_rows_per_s"}) {
+        "logprob_tokens_per_s", "score_rows_per_s", "dpo_lora_tokens_per_s",
+        "dpo_full_tokens_per_s"}) {
       assertTrue(f.containsKey(key), key + " missing in " + result);
       assertTrue(Double.parseDouble(f.get(key)) > 0, key + " not positive in " + result);
     }
+    assertTrue(f.containsKey("dpo_lora_peak_mb") && f.containsKey("dpo_full_peak_mb"), result);
     assertEquals("absent", f.get("peer"));
     assertEquals("2", f.get("rounds"));
     assertEquals("5", f.get("new_tokens"));
