@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,12 +22,8 @@ class HfBenchTest {
         "--python", "/nonexistent/python", "--new-tokens", "5", "--batches", "1,3",
         "--no-cache-tokens", "4", "--no-cache-batch", "2", "--rounds", "2", "--dpo-steps", "1");
     assertEquals(0, r.code(), r.err());
-    String result = r.out().lines().filter(l -> l.startsWith("RESULT ")).findFirst()
-        .orElseThrow(() -> new AssertionError("no RESULT line in " + r.out()));
-    Map<String, String> f = new LinkedHashMap<>();
-    for (String kv : result.substring("RESULT ".length()).split(" ")) {
-      f.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-    }
+    String result = ModelBenchTest.resultLine(r.out());
+    Map<String, String> f = ModelBenchTest.figures(result);
     for (String key : new String[] {"gen_tokens_per_s_b1", "gen_tokens_per_s_b3",
         "cached_short_tokens_per_s_b2", "nocache_tokens_per_s_b2", "cache_speedup_b2",
         "logprob_tokens_per_s", "score_rows_per_s", "dpo_lora_tokens_per_s",

@@ -21,11 +21,8 @@ class ModelBenchTest {
         "--set", "model.kvHeads=2", "--new-tokens", "6", "--batches", "1,3",
         "--recompute-batches", "1", "--train-steps", "1", "--rounds", "2");
     assertEquals(0, r.code(), r.err());
-    String result = r.out().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
-    Map<String, String> f = new LinkedHashMap<>();
-    for (String kv : result.substring("RESULT ".length()).split(" ")) {
-      f.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-    }
+    String result = resultLine(r.out());
+    Map<String, String> f = figures(result);
     for (String key : new String[] {"matmul_gflops", "matmul_step_gflops", "params",
         "gen_b1_cache_tps", "gen_b1_nocache_tps", "kv_speedup_b1", "gen_b3_cache_fraction",
         "gen_b3_mha_fraction", "train_tps", "train_fraction", "train_cpu_fraction",
@@ -56,5 +53,20 @@ class ModelBenchTest {
         + a.headMacsPerToken() * 3.0 + a.attentionMacs(prompt, prompt)
         + a.attentionMacs(1, prompt + 1) + a.attentionMacs(1, prompt + 2);
     assertEquals(expected, ModelBench.generationMacsPerRow(a, 3), 0);
+  }
+
+  /** The bench's {@code RESULT} line in {@code out}. */
+  static String resultLine(String out) {
+    return out.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no RESULT line in " + out));
+  }
+
+  /** The {@code key=value} figures of a {@code RESULT} line, in order. */
+  static Map<String, String> figures(String result) {
+    Map<String, String> f = new LinkedHashMap<>();
+    for (String kv : result.substring("RESULT ".length()).split(" ")) {
+      f.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    return f;
   }
 }
