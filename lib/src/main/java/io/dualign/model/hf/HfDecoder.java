@@ -264,6 +264,20 @@ public final class HfDecoder extends AbstractBlock {
 
   /** The last hidden states {@code [b, t, hidden]} after the final RMSNorm. */
   public NDArray hidden(NDArray ids, NDArray attentionMask, KvCache cache, boolean training) {
+    return hidden(ids, attentionMask, cache, training, null)
+        .reshape(ids.getShape().get(0), ids.getShape().get(1), cfg.hiddenSize());
+  }
+
+  /**
+   * The last hidden states after the final RMSNorm at the positions {@code rows} only, as
+   * {@code [rows, hidden]}: {@code rows} are int64 indices into the {@code b·t} positions in row
+   * order ({@code i·t + j}), or null for all of them. The last layer attends from every position
+   * (its keys and values feed the cache) but runs its output projection and MLP on {@code rows}
+   * alone, so a score at the last token or the next-token logits of a prefill skip that work for
+   * the other positions.
+   */
+  public NDArray hidden(NDArray ids, NDArray attentionMask, KvCache cache, boolean training,
+      NDArray rows) {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
@@ -282,13 +296,15 @@ public final class HfDecoder extends AbstractBlock {
     NDArray x = Embedding.embedding(ids, w(embed), SparseFormat.DENSE).singletonOrThrow()
         .reshape(b * t, cfg.hiddenSize());
     NDArray queryScale = Scalars.of(x, 1.0 / Math.sqrt(cfg.headDim()));
+    int last = layers.size() - 1;
     for (int i = 0; i < layers.size(); i++) {
-      x = layer(layers.get(i), x, b, t, am.bias(), rope, queryScale, cache, i, training);
+      x = layer(layers.get(i), x, b, t, am.bias(), rope, queryScale, cache, i, training,
+          i == last ? rows : null);
     }
     if (cache != null) {
       cache.advance(t);
     }
-    return rmsNorm(x, finalNorm, training).reshape(b, t, cfg.hiddenSize());
+    return rmsNorm(x, finalNorm, training);
   }
 
   /** The head on hidden states {@code [..., hidden]}: logits {@code [..., vocab]} or scores. */
@@ -299,7 +315,7 @@ public final class HfDecoder extends AbstractBlock {
   }
 
   private NDArray layer(Layer l, NDArray x, long b, long t, NDArray bias, NDArray[] rope,
-      NDArray queryScale, KvCache cache, int index, boolean training) {
+      NDArray queryScale, KvCache cache, int index, boolean training, NDArray rows) {
     NDArray h = rmsNorm(x, l.inNorm(), training);
     NDArray q = linear(h, l.q(), l.qBias(), training);
     NDArray k = linear(h, l.k(), l.kBias(), training);
@@ -308,6 +324,10 @@ public final class HfDecoder extends AbstractBlock {
     k = rotate(k.reshape(b, t, cfg.kvHeads(), cfg.headDim()), rope);
     NDArray att = GroupedAttention.attend(q, k, v, b, t, cfg.heads(), cfg.kvHeads(),
         cfg.headDim(), bias, queryScale, cache, index, training);
+    if (rows != null) {
+      x = x.get(rows);
+      att = att.get(rows);
+    }
     NDArray x1 = x.add(linear(att, l.o(), l.oBias(), training));
     NDArray h2 = rmsNorm(x1, l.postNorm(), training);
     NDArray gate = linear(h2, l.gate(), l.gateBias(), training);

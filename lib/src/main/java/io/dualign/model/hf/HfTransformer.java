@@ -2,7 +2,6 @@ package io.dualign.model.hf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.dualign.model.CausalLm;
@@ -111,16 +110,18 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
   public NDArray nextTokenLogProbs(NDArray ids, NDArray attentionMask, NDArray positions,
       NDArray next, boolean training) {
     requireLm();
-    NDArray h = net.hidden(ids, attentionMask, null, training);
-    NDArray picked = h.reshape(-1, net.config().hiddenSize()).get(positions);
+    NDArray picked = net.hidden(ids, attentionMask, null, training, positions);
     return SequenceLogProbs.pick(f32(net.applyHead(picked)), next);
   }
 
   @Override
   public NDArray lastLogits(NDArray ids, NDArray attentionMask, KvCache cache) {
     requireLm();
-    NDArray h = net.hidden(ids, attentionMask, cache, false);
-    return f32(net.applyHead(h.get(new NDIndex().addAllDim().addIndices(-1))));
+    long b = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    NDArray lastRows = t == 1 ? null
+        : ids.getManager().arange(0, b, 1, DataType.INT64).mul(t).add(t - 1);
+    return f32(net.applyHead(net.hidden(ids, attentionMask, cache, false, lastRows)));
   }
 
   @Override
@@ -149,7 +150,6 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
       throw new IllegalStateException(net.config().architecture().hfName()
           + " is a causal language model, not a score model");
     }
-    NDArray h = net.hidden(ids, attentionMask, null, training);
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     NDArray last;
@@ -161,7 +161,7 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
           .toType(DataType.INT64, false);
     }
     NDArray rows = ids.getManager().arange(0, b, 1, DataType.INT64).mul(t).add(last);
-    NDArray picked = h.reshape(b * t, net.config().hiddenSize()).get(rows);
+    NDArray picked = net.hidden(ids, attentionMask, null, training, rows);
     NDArray scores = f32(net.applyHead(picked)).reshape(b);
     ScoreNormalizer n = net.config().normalizer();
     // A scale is a Scalars array: a Java number multiplied on the gradient path is unsafe.
