@@ -4,7 +4,7 @@ import io.dualign.algo.AlignMethod;
 import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

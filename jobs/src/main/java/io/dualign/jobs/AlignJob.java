@@ -8,7 +8,7 @@ import io.dualign.config.ConfigError;
 import io.dualign.dual.Constraint;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

@@ -10,7 +10,7 @@ import io.dualign.model.hf.HfConfig;
 import io.dualign.model.hf.HfFolder;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.spark.RunModels;
 import java.io.IOException;
 import java.util.ArrayList;

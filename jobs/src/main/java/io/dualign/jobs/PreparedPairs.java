@@ -3,7 +3,7 @@ package io.dualign.jobs;
 import io.dualign.config.ConfigError;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.train.PairRow;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;

@@ -24,7 +24,7 @@ import io.dualign.spark.Rollouts;
 import io.dualign.spark.ScoringSpec;
 import io.dualign.spark.Seeds;
 import io.dualign.spark.TextScorers;
-import io.dualign.spark.UtilityScorer;
+import io.dualign.config.UtilityScorer;
 import io.dualign.text.BpeTrainer;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;

@@ -8,7 +8,7 @@ import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.spark.RolloutTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

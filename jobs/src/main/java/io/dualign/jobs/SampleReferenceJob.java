@@ -10,7 +10,7 @@ import io.dualign.data.DataTables;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.ProgressReporter;

@@ -16,7 +16,7 @@ import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.run.SweepLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -10,7 +10,7 @@ import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.spark.RunModels;
 import io.dualign.train.PairRow;
 import io.dualign.train.ScoreObjective;

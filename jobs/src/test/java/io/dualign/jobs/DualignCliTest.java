@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dualign.config.ConfigLoader;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.run.Versions;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -8,7 +8,7 @@ import io.dualign.algo.align.AlignMethods;
 import io.dualign.config.DualignConfig;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

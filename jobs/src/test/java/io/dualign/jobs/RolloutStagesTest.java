@@ -9,7 +9,7 @@ import io.dualign.config.ConfigLoader;
 import io.dualign.data.DataTables;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.run.Json;
 import io.dualign.spark.RolloutTable;
 import io.dualign.spark.Seeds;

@@ -11,7 +11,7 @@ import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,7 @@ import io.dualign.dual.DualProblem;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.PromptSamples;
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.run.Json;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;

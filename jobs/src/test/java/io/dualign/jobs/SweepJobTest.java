@@ -14,7 +14,7 @@ import io.dualign.eval.EvaluationTables;
 import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.run.SweepLayout;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

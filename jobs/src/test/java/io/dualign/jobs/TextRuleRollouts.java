@@ -5,7 +5,7 @@ import io.dualign.algo.align.PolicyRollouts;
 import io.dualign.config.ModelSettings;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.Generation;
 import io.dualign.model.Generator;

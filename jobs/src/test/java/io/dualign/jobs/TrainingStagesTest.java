@@ -13,7 +13,7 @@ import io.dualign.model.Checkpoint;
 import io.dualign.model.ModelArchitecture;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import io.dualign.train.StageTraining;
 import java.nio.file.Path;
 import java.util.ArrayList;

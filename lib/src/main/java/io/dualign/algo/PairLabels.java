@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.dualign.dual.Constraint;
-import io.dualign.dual.Relabeler;
+import io.dualign.spark.dual.Relabeler;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;

@@ -1,5 +1,6 @@
 package io.dualign.data;
 
+import io.dualign.vocabulary.Hashes;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualign.config.DataSettings;
 import java.util.ArrayList;

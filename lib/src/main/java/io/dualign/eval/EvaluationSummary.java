@@ -9,7 +9,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.dualign.dual.Constraint;
-import io.dualign.dual.ConstraintEstimator;
+import io.dualign.spark.dual.ConstraintEstimator;
 import io.dualign.spark.Seeds;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.dualign.run;
 
+import io.dualign.vocabulary.Stage;
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import java.io.FileNotFoundException;

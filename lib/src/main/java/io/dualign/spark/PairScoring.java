@@ -7,6 +7,7 @@ import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 
+import io.dualign.vocabulary.ScorerRole;
 import ai.djl.Device;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

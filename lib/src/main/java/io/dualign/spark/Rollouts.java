@@ -5,8 +5,9 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sequence;
 
+import io.dualign.vocabulary.ScorerRole;
 import ai.djl.Device;
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.model.CausalLm;
 import io.dualign.model.LoadedModel;
 import io.dualign.model.Generation;

@@ -1,5 +1,7 @@
 package io.dualign.spark;
 
+import io.dualign.vocabulary.ScorerRole;
+import io.dualign.config.UtilityScorer;
 import io.dualign.dual.Constraint;
 import java.io.Serializable;
 import java.util.ArrayList;

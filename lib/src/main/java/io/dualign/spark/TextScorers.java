@@ -1,5 +1,7 @@
 package io.dualign.spark;
 
+import io.dualign.vocabulary.ScorerRole;
+import io.dualign.config.UtilityScorer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dualign.data.synthetic.GoldScore;

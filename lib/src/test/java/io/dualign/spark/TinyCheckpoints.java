@@ -1,5 +1,6 @@
 package io.dualign.spark;
 
+import io.dualign.config.UtilityScorer;
 import ai.djl.Device;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.Checkpoint;

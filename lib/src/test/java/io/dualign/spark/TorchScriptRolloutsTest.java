@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.config.UtilityScorer;
 import ai.djl.Device;
 import io.dualign.model.ModelFormat;
 import io.dualign.model.torchscript.BundleTokenizer;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dualign.config.DataSettings;
-import io.dualign.data.HarmCategories;
+import io.dualign.vocabulary.HarmCategories;
 import io.dualign.data.PkuSafeRlhfParser;
 import io.dualign.data.PreferencePair;
 import io.dualign.text.BpeTrainer;

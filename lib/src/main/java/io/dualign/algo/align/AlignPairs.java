@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.dualign.algo.PairLabels;
 import io.dualign.dual.Constraint;
-import io.dualign.dual.Relabeler;
+import io.dualign.spark.dual.Relabeler;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;

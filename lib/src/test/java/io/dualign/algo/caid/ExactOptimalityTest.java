@@ -13,7 +13,7 @@ import io.dualign.dual.ConstraintForm;
 import io.dualign.dual.DualProblem;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.dual.TestSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
