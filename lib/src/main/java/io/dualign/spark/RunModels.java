@@ -1,10 +1,10 @@
 package io.dualign.spark;
 
-import io.dualign.vocabulary.ScorerRole;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.RolloutSettings;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.vocabulary.ScorerRole;
 import io.dualign.vocabulary.Stage;
 import java.io.IOException;
 import java.util.Locale;
