@@ -1,9 +1,10 @@
 package io.dualign.jobs;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +33,7 @@ final class AlignCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DualignConfig config = options.loadConfig();
-    AlignMethod m = method == null ? null : AlignMethod.of(method);
+    AlignMethod m = method == null ? null : AlignMethods.of(method);
     AlignJob job = (AlignJob) StageJobs.job(Stage.ALIGN);
     try (StageContext ctx = new StageContext(config, options.runDir, "dualign align")) {
       if (m == null) {

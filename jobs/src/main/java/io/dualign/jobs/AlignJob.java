@@ -1,13 +1,14 @@
 package io.dualign.jobs;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.algo.align.PolicyRollouts;
 import io.dualign.config.ConfigError;
 import io.dualign.dual.Constraint;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +36,7 @@ final class AlignJob implements CompositeStageJob {
   @Override
   public Map<String, Object> runParts(StageContext ctx) throws Exception {
     Map<String, Object> methods = new LinkedHashMap<>();
-    for (AlignMethod m : ctx.config().align().methods()) {
+    for (AlignMethod m : AlignMethods.of(ctx.config().align().methods())) {
       methods.put(m.cliName(), runMethod(ctx, m));
     }
     return stageSummary(ctx, methods);
@@ -48,19 +49,20 @@ final class AlignJob implements CompositeStageJob {
     require(dir, Stage.SFT, method);
     double[] lambdaStar = null;
     String samples = null;
-    if (method.startsAtLambdaStar()) {
+    boolean dualSteps = method.dualUpdate(ctx.config().dual()).isPresent();
+    if (method.warmStart().needsLambdaStar()) {
       require(dir, Stage.SOLVE_DUAL, method);
       lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName()).orElseThrow(),
           ctx.config().dual().constraints());
     }
-    if (method.dualSteps()) {
+    if (dualSteps) {
       require(dir, Stage.SAMPLE_REF, method);
       samples = new Path(dir.path(Stage.SAMPLE_REF.cliName()), SolveDualJob.SAMPLES).toString();
     }
     // π_ref as committed: a provided model must still be the version its marker recorded.
     io.dualign.spark.RunModels.of(dir, Stage.SFT,
         ctx.spark().sparkContext().hadoopConfiguration());
-    PolicyRollouts r = method.dualSteps() ? rollouts(ctx) : null;
+    PolicyRollouts r = dualSteps ? rollouts(ctx) : null;
     AlignRun.Inputs in = new AlignRun.Inputs(
         new Path(dir.path(Stage.SCORE.cliName()), "pairs").toString(),
         io.dualign.spark.RunModels.location(dir, Stage.SFT), samples,
@@ -96,7 +98,7 @@ final class AlignJob implements CompositeStageJob {
       return true;
     }
     Map<String, Object> methods = new LinkedHashMap<>();
-    for (AlignMethod m : ctx.config().align().methods()) {
+    for (AlignMethod m : AlignMethods.of(ctx.config().align().methods())) {
       String out = AlignRun.methodOutput(m);
       if (dir.state(out) != OutputState.COMMITTED) {
         return false;

@@ -107,7 +107,7 @@ final class DoctorCommand implements Callable<Integer> {
     long limit = MemoryCheck.taskMemory(config, spark.sparkContext().getConf());
     boolean gpu = spark.sparkContext().getConf().getDouble("spark.task.resource.gpu.amount", 0)
         > 0;
-    for (io.dualign.run.Stage stage : io.dualign.run.Stage.values()) {
+    for (io.dualign.vocabulary.Stage stage : io.dualign.vocabulary.Stage.values()) {
       for (MemoryCheck.Plan p : MemoryCheck.plans(config, stage, hc.get(), gpu, limit)) {
         boolean fits = p.estimate().total() <= limit;
         check("memory " + stage.cliName(), fits, p.work() + " needs " + p.estimate().describe()

@@ -7,7 +7,7 @@ import io.dualign.dual.DualValue;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.PromptSamples;
-import io.dualign.dual.SparkDualFunction;
+import io.dualign.spark.dual.SparkDualFunction;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
 import io.dualign.model.hf.HfModelException;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -4,14 +4,14 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.algo.align.PolicyRollouts;
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.EvaluateSettings;
 import io.dualign.data.DataTables;
-import io.dualign.data.Hashes;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationSummary;
 import io.dualign.eval.EvaluationTables;
@@ -19,7 +19,8 @@ import io.dualign.eval.PolicyId;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Hashes;
+import io.dualign.vocabulary.Stage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -142,7 +143,7 @@ final class EvaluateJob implements StageJob {
     }
     List<Policy> out = new ArrayList<>();
     out.add(new Policy(PolicyId.REFERENCE, io.dualign.spark.RunModels.location(dir, Stage.SFT)));
-    for (AlignMethod m : AlignMethod.values()) {
+    for (AlignMethod m : AlignMethods.all()) {
       TreeMap<Integer, String> its = new TreeMap<>();
       for (int t = 1; dir.state(AlignRun.iterationOutput(m, t)) == OutputState.COMMITTED; t++) {
         its.put(t, new Path(dir.path(AlignRun.iterationOutput(m, t)), AlignRun.MODEL).toString());
@@ -154,7 +155,7 @@ final class EvaluateJob implements StageJob {
         }
         continue;
       }
-      if (m == AlignMethod.CAID) {
+      if (m.evaluatesEveryIteration()) {
         its.forEach((t, ckpt) -> out.add(new Policy(new PolicyId(m.cliName(), t), ckpt)));
       } else {
         out.add(new Policy(new PolicyId(m.cliName(), its.lastKey()), its.lastEntry().getValue()));

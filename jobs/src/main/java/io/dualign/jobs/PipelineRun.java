@@ -1,6 +1,6 @@
 package io.dualign.jobs;
 
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.PrintWriter;
 
 /**

@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.dualign.dual.SampleTable;
 import io.dualign.spark.RolloutTable;
+import io.dualign.spark.dual.SampleTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

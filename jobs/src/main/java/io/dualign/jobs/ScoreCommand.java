@@ -7,7 +7,7 @@ import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.model.ScoreModel;
 import io.dualign.model.TokenBatch;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.File;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.dualign.jobs;
 
 import io.dualign.config.DualignConfig;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package io.dualign.jobs;
 
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.EnumMap;
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package io.dualign.jobs;
 
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

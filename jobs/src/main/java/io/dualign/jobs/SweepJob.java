@@ -2,9 +2,12 @@ package io.dualign.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.algo.align.PolicyRollouts;
+import io.dualign.algo.caid.CaidMethod;
+import io.dualign.algo.saferlhf.SafeRlhfMethod;
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.dual.Constraint;
@@ -13,8 +16,8 @@ import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
 import io.dualign.run.SweepLayout;
+import io.dualign.vocabulary.Stage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,8 +79,8 @@ final class SweepJob implements CompositeStageJob {
       }
       perB.put(folder, marker);
       Map<String, Double> finalLambda = new LinkedHashMap<>();
-      finalLambda.put(AlignMethod.CAID.cliName(), number(marker.get("caid_final_lambda")));
-      finalLambda.put(AlignMethod.SAFE_RLHF.cliName(),
+      finalLambda.put(CaidMethod.NAME, number(marker.get("caid_final_lambda")));
+      finalLambda.put(SafeRlhfMethod.NAME,
           number(marker.get("safe_rlhf_final_lambda")));
       thresholds.add(new SweepTable.Threshold(b, number(marker.get("lambda_star")), finalLambda,
           summaryRows(ctx, b)));
@@ -132,8 +135,8 @@ final class SweepJob implements CompositeStageJob {
   /** The relabelling methods of align.methods (those whose policy depends on b). */
   static List<String> sweptMethods(DualignConfig cfg) {
     List<String> out = new ArrayList<>();
-    for (AlignMethod m : cfg.align().methods()) {
-      if (m.relabels()) {
+    for (AlignMethod m : AlignMethods.of(cfg.align().methods())) {
+      if (m.labels().relabels()) {
         out.add(m.cliName());
       }
     }
@@ -178,9 +181,9 @@ final class SweepJob implements CompositeStageJob {
     m.put("b", b);
     m.put("constraint", name);
     m.put("lambda_star", lambdaOf(solve.get("lambda"), name));
-    m.put("caid_final_lambda", view.marker(AlignRun.methodOutput(AlignMethod.CAID))
+    m.put("caid_final_lambda", view.marker(AlignRun.methodOutput(AlignMethods.of(CaidMethod.NAME)))
         .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
-    m.put("safe_rlhf_final_lambda", view.marker(AlignRun.methodOutput(AlignMethod.SAFE_RLHF))
+    m.put("safe_rlhf_final_lambda", view.marker(AlignRun.methodOutput(AlignMethods.of(SafeRlhfMethod.NAME)))
         .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
     m.put("methods", methods);
     m.put("policies", eval.get("policies"));
@@ -253,9 +256,9 @@ final class SweepJob implements CompositeStageJob {
           + "one-shot %s, CAID %s", fmt(m.get("b")), fmt(m.get("lambda_star")),
           fmt(m.get("caid_final_lambda")), name, delta(pol.get("oneshot"), name),
           delta(caid == null ? null : pol.get(caid), name));
-      if (pol.containsKey(AlignMethod.SAFE_RLHF.cliName())) {
+      if (pol.containsKey(SafeRlhfMethod.NAME)) {
         line += String.format(Locale.ROOT, ", Safe RLHF %s (final λ %s)",
-            delta(pol.get(AlignMethod.SAFE_RLHF.cliName()), name),
+            delta(pol.get(SafeRlhfMethod.NAME), name),
             fmt(m.get("safe_rlhf_final_lambda")));
       }
       out.add(line);

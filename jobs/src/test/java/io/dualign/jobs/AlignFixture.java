@@ -8,7 +8,7 @@ import io.dualign.config.DualignConfig;
 import io.dualign.data.DataTables;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

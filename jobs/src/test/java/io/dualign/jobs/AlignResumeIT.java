@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dualign.config.ConfigLoader;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.Json;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

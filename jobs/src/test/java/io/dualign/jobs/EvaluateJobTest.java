@@ -4,11 +4,11 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.config.DualignConfig;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -44,8 +44,8 @@ class EvaluateJobTest {
       RunDirectory dir = ctx.runDir();
       AlignFixture.writePromptsTable(ctx);
       AlignJob align = new AlignJob(AlignFixture.rollouts(cfg));
-      align.runMethod(ctx, AlignMethod.CAID);
-      align.runMethod(ctx, AlignMethod.ONESHOT);
+      align.runMethod(ctx, AlignMethods.of("caid"));
+      align.runMethod(ctx, AlignMethods.of("oneshot"));
       assertTrue(AlignJob.commitStageIfComplete(ctx));
 
       StageRunner.Outcome o = StageRunner.run(ctx, Stage.EVALUATE,

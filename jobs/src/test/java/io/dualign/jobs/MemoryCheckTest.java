@@ -7,7 +7,7 @@ import io.dualign.config.ConfigLoader;
 import io.dualign.config.DualignConfig;
 import io.dualign.model.MemoryPlan;
 import io.dualign.model.hf.HfConfig;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dualign.algo.align.AlignMethod;
+import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +40,8 @@ class SafeRlhfAlignTest {
       dir.discard(Stage.SOLVE_DUAL.cliName()); // Safe RLHF does not start from λ*
 
       Map<String, Object> m = new AlignJob(AlignFixture.rollouts(cfg))
-          .runMethod(ctx, AlignMethod.SAFE_RLHF);
-      Map<String, Object> it1 = dir.marker(AlignRun.iterationOutput(AlignMethod.SAFE_RLHF, 1))
+          .runMethod(ctx, AlignMethods.of("safe-rlhf"));
+      Map<String, Object> it1 = dir.marker(AlignRun.iterationOutput(AlignMethods.of("safe-rlhf"), 1))
           .orElseThrow();
       assertEquals(init, lambda(it1, "lambda"), 0.0);
       assertEquals(cfg.dual().safeRlhfUpdate().toString(), it1.get("dual_update"));
@@ -62,7 +62,7 @@ class SafeRlhfAlignTest {
         assertEquals(1 / (1 + Math.exp(-gap)), r.getDouble(r.fieldIndex("prefer_1_probability")),
             1e-12);
       }
-      Map<String, Object> it2 = dir.marker(AlignRun.iterationOutput(AlignMethod.SAFE_RLHF, 2))
+      Map<String, Object> it2 = dir.marker(AlignRun.iterationOutput(AlignMethods.of("safe-rlhf"), 2))
           .orElseThrow();
       assertEquals(lambda(it1, "next_lambda"), lambda(it2, "lambda"), 0.0);
       assertNull(it2.get("next_lambda"));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dualign.config.ConfigLoader;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.OutputState;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

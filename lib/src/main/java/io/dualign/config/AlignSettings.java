@@ -1,17 +1,16 @@
 package io.dualign.config;
 
 import com.typesafe.config.Config;
-import io.dualign.algo.align.AlignMethod;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code AlignSettings} are the settings of the {@code align} section: which methods the pipeline
- * runs, the iterations T, the rollout size M × K, and the DPO epoch's batch size,
- * learning rate and pair budget.
+ * runs (by name, checked at load against the names the declaration of {@code align.methods}
+ * allows), the iterations T, the rollout size M × K, and the DPO epoch's batch size, learning
+ * rate and pair budget.
  */
-public record AlignSettings(List<AlignMethod> methods, int iterations, int rolloutPrompts,
+public record AlignSettings(List<String> methods, int iterations, int rolloutPrompts,
     int rolloutSamples, int batchSize, double learningRate,
     long maxPairs) implements Serializable {
   public AlignSettings {
@@ -23,11 +22,7 @@ public record AlignSettings(List<AlignMethod> methods, int iterations, int rollo
   }
 
   static AlignSettings from(Config c) {
-    List<AlignMethod> methods = new ArrayList<>();
-    for (String m : c.getStringList("align.methods")) {
-      methods.add(AlignMethod.of(m));
-    }
-    return new AlignSettings(methods, c.getInt("align.iterations"),
+    return new AlignSettings(c.getStringList("align.methods"), c.getInt("align.iterations"),
         c.getInt("align.rolloutPrompts"), c.getInt("align.rolloutSamples"),
         c.getInt("align.batchSize"),
         c.getDouble("align.learningRate"), c.getLong("align.maxPairs"));

@@ -54,7 +54,7 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
    * The model given for a training stage's output ({@code sft}: policy, {@code train-reward}:
    * reward, {@code train-cost}: cost), or null when the run trains it.
    */
-  public String provided(io.dualign.run.Stage stage) {
+  public String provided(io.dualign.vocabulary.Stage stage) {
     String v = switch (stage) {
       case SFT -> policy;
       case TRAIN_REWARD -> reward;
@@ -65,7 +65,7 @@ public record ModelSettings(int vocabSize, int contextLength, int dModel, int la
   }
 
   /** The config key that gives the model of a training stage. */
-  public static String keyFor(io.dualign.run.Stage stage) {
+  public static String keyFor(io.dualign.vocabulary.Stage stage) {
     return switch (stage) {
       case SFT -> "model.policy";
       case TRAIN_REWARD -> "model.reward";

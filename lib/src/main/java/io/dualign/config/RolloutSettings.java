@@ -1,8 +1,8 @@
 package io.dualign.config;
 
 import com.typesafe.config.Config;
+import io.dualign.config.UtilityScorer;
 import io.dualign.dual.Constraint;
-import io.dualign.spark.UtilityScorer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,6 +2,7 @@ package io.dualign.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualign.config.DataSettings;
+import io.dualign.vocabulary.Hashes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

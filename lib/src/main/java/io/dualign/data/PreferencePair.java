@@ -1,5 +1,6 @@
 package io.dualign.data;
 
+import io.dualign.vocabulary.Hashes;
 import java.util.List;
 
 /**

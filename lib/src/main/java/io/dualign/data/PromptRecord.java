@@ -2,6 +2,7 @@ package io.dualign.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualign.config.DataSettings;
+import io.dualign.vocabulary.Hashes;
 
 /**
  * A {@code PromptRecord} is one row of a prompt set (jsonl with {@code prompt} and optional

@@ -1,5 +1,7 @@
 package io.dualign.data;
 
+import io.dualign.vocabulary.Hashes;
+
 /**
  * {@code PromptSplit} assigns a prompt to the train or test split from its id and the run seed, so
  * every pair of one prompt lands in the same split (prompt-disjoint) on any executor, in any order.

@@ -9,8 +9,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.dualign.dual.Constraint;
-import io.dualign.dual.ConstraintEstimator;
 import io.dualign.spark.Seeds;
+import io.dualign.spark.dual.ConstraintEstimator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -118,7 +118,7 @@ public final class RunReport {
   private void stagesTable() {
     html.h2("Stages");
     List<List<String>> rows = new ArrayList<>();
-    for (io.dualign.run.Stage s : io.dualign.run.Stage.PIPELINE_ORDER) {
+    for (io.dualign.vocabulary.Stage s : io.dualign.vocabulary.Stage.PIPELINE_ORDER) {
       OutputState st = run.state(s.cliName());
       Object secs = run.marker(s.cliName()).map(m -> m.get("seconds")).orElse(null);
       rows.add(List.of(s.cliName(), st.name().toLowerCase(Locale.ROOT),

@@ -2,6 +2,7 @@ package io.dualign.run;
 
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
+import io.dualign.vocabulary.Stage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

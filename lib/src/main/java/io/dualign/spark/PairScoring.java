@@ -8,6 +8,7 @@ import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 
 import ai.djl.Device;
+import io.dualign.vocabulary.ScorerRole;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -6,7 +6,8 @@ import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 
-import io.dualign.dual.SampleTable;
+import io.dualign.spark.dual.SampleTable;
+import io.dualign.vocabulary.ScorerRole;
 import java.util.List;
 import org.apache.spark.sql.types.StructType;
 

@@ -6,14 +6,15 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sequence;
 
 import ai.djl.Device;
-import io.dualign.dual.SampleTable;
 import io.dualign.model.CausalLm;
-import io.dualign.model.LoadedModel;
 import io.dualign.model.Generation;
 import io.dualign.model.Generator;
+import io.dualign.model.LoadedModel;
 import io.dualign.model.SamplingParams;
+import io.dualign.spark.dual.SampleTable;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
+import io.dualign.vocabulary.ScorerRole;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;

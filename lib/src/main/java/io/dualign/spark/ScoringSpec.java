@@ -1,6 +1,8 @@
 package io.dualign.spark;
 
+import io.dualign.config.UtilityScorer;
 import io.dualign.dual.Constraint;
+import io.dualign.vocabulary.ScorerRole;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,12 +2,14 @@ package io.dualign.spark;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.dualign.config.UtilityScorer;
 import io.dualign.data.synthetic.GoldScore;
 import io.dualign.data.synthetic.GoldScorer;
 import io.dualign.model.LoadedModel;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
+import io.dualign.vocabulary.ScorerRole;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

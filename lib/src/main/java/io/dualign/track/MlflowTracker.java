@@ -177,8 +177,7 @@ public final class MlflowTracker implements RunDirectory.CommitObserver, AutoClo
       Object commit = ((Map<?, ?>) manifest.getOrDefault("versions", Map.of())).get("git_commit");
       tags.put("dualign.commit", String.valueOf(commit));
       tags.put("mlflow.source.git.commit", String.valueOf(commit));
-      tags.put("dualign.methods", config.align().methods().stream()
-          .map(m -> m.cliName()).reduce((a, b) -> a + "," + b).orElse(""));
+      tags.put("dualign.methods", String.join(",", config.align().methods()));
       tags.put("dualign.profile", String.valueOf(config.profile()));
       tags.put("dualign.run_dir", dir.root().toString());
       Map<String, Object> info = client.createRun(experiment, "dualign " + runId,

@@ -177,7 +177,7 @@ class ConfigLoaderTest {
         "align.methods", List.of("caid")));
     assertEquals(0.5, b.dual().constraints().get(0).threshold(), 0.0);
     assertEquals(0.0, c.dual().constraints().get(0).threshold(), 0.0, "the original is intact");
-    assertEquals("caid", b.align().methods().get(0).cliName());
+    assertEquals("caid", b.align().methods().get(0));
     assertEquals(1, b.align().methods().size());
     assertEquals(9L, b.run().seed());
     assertEquals(c.model(), b.model());

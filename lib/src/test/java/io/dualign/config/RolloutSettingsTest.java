@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dualign.spark.ScorerRole;
-import io.dualign.spark.UtilityScorer;
+import io.dualign.config.UtilityScorer;
+import io.dualign.vocabulary.ScorerRole;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

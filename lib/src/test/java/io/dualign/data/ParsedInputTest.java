@@ -1,5 +1,6 @@
 package io.dualign.data;
 
+import io.dualign.vocabulary.Hashes;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.junit.jupiter.api.Assertions.assertEquals;

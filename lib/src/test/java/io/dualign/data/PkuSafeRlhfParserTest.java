@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dualign.config.DataSettings;
+import io.dualign.vocabulary.HarmCategories;
+import io.dualign.vocabulary.Hashes;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.model.ModelFormat;
 import io.dualign.model.torchscript.TorchScriptBundle;
-import io.dualign.run.Stage;
+import io.dualign.vocabulary.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.dualign.spark;
 
 import ai.djl.Device;
+import io.dualign.config.UtilityScorer;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.ModelArchitecture;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.dualign.config.UtilityScorer;
 import io.dualign.model.ModelFormat;
 import io.dualign.model.torchscript.BundleTokenizer;
 import io.dualign.model.torchscript.TokenBatch;

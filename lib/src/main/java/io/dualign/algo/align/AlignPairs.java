@@ -3,10 +3,10 @@ package io.dualign.algo.align;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.dualign.algo.PairLabels;
 import io.dualign.dual.Constraint;
-import io.dualign.dual.Relabeler;
+import io.dualign.spark.dual.Relabeler;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -18,10 +18,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code AlignPairs} is the pair table the align stage trains on: the scored pairs of
  * {@code <run-dir>/score/pairs} (pinned {@link #scoredSchema}), restricted to the train split and
  * to rows without a scoring error, joined with their reference log-probabilities, and labelled by
- * the method: pseudo-labels at λ ({@link Relabeler}) or the data's own preference.
- *
- * <p>Every labelled table has {@code preferred_id} (int, 1 when response_1 is preferred) and
- * {@code label_source} (string); relabelled ones also carry the relabeller's columns.
+ * the method's {@link PairLabels}: pseudo-labels at λ ({@link Relabeler}) or the data's own
+ * preference.
  */
 public final class AlignPairs {
   public static final String PAIR_ID = "pair_id";
@@ -30,10 +28,10 @@ public final class AlignPairs {
   public static final String PROMPT = "prompt";
   public static final String RESPONSE_0 = "response_0";
   public static final String RESPONSE_1 = "response_1";
-  public static final String BETTER = "better_response_id";
-  public static final String SAFER = "safer_response_id";
+  public static final String BETTER = PairLabels.BETTER;
+  public static final String SAFER = PairLabels.SAFER;
   public static final String ERROR = "error";
-  public static final String LABEL_SOURCE = "label_source";
+  public static final String LABEL_SOURCE = PairLabels.LABEL_SOURCE;
   public static final String TRAIN = "train";
 
   private AlignPairs() {}
@@ -69,27 +67,6 @@ public final class AlignPairs {
       d = d.orderBy(col(PAIR_ID)).limit((int) Math.min(Integer.MAX_VALUE, maxPairs));
     }
     return d;
-  }
-
-  /**
-   * Labels the pairs for {@code method} at iteration {@code iteration}: CAID and one-shot draw
-   * pseudo-labels at {@code lambda} (seeded by the run seed, the iteration and the pair id);
-   * dpo-helpful and dpo-safe copy {@code better_response_id} / {@code safer_response_id}.
-   * Rows the relabeller rejects keep a null {@code preferred_id} and their {@code relabel_error}.
-   */
-  public static Dataset<Row> label(Dataset<Row> pairs, AlignMethod method,
-      List<Constraint> constraints, double[] lambda, double temperature, long runSeed,
-      int iteration) {
-    Dataset<Row> labelled;
-    if (method.relabels()) {
-      labelled = Relabeler.relabel(pairs, constraints, lambda, temperature, runSeed, iteration);
-    } else {
-      String from = method == AlignMethod.DPO_HELPFUL ? BETTER : SAFER;
-      labelled = pairs.withColumn(Relabeler.PREFERRED, col(from).cast(DataTypes.IntegerType));
-    }
-    String source = method.relabels() ? "pseudo-label at lambda " + Arrays.toString(lambda)
-        : (method == AlignMethod.DPO_HELPFUL ? BETTER : SAFER);
-    return labelled.withColumn(LABEL_SOURCE, lit(source));
   }
 
   /** Columns of the labelled table the DPO epoch reads, in the order {@link DpoEpoch} expects. */

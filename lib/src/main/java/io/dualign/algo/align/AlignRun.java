@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.dualign.algo.AlignMethod;
 import io.dualign.algo.caid.CaidIteration;
 import io.dualign.algo.caid.CaidLoop;
 import io.dualign.algo.caid.ConstraintEvaluator;
@@ -14,16 +15,16 @@ import io.dualign.config.DualSettings;
 import io.dualign.config.DualignConfig;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintEstimate;
-import io.dualign.dual.ConstraintEstimator;
 import io.dualign.dual.DualState;
 import io.dualign.dual.DualUpdate;
-import io.dualign.dual.SampleTable;
 import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
+import io.dualign.spark.dual.ConstraintEstimator;
+import io.dualign.spark.dual.SampleTable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -41,10 +43,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code AlignRun} is the work of the {@code align} stage for one method: T iterations of
- * relabel → one DPO epoch (a one-task Spark stage) → (CAID, t &lt; T) rollout, aggregate û and
- * dual step, driven by {@link CaidLoop}, each committed atomically as
+ * label → one DPO epoch (a one-task Spark stage) → (when the method has a dual update, t &lt; T)
+ * rollout, aggregate û and dual step, driven by {@link CaidLoop}, each committed atomically as
  * {@code align/<method>/iteration-<t>}; then the method's own marker. A rerun continues after the
- * last committed iteration with the λ and the checkpoint it recorded.
+ * last committed iteration with the λ and the checkpoint it recorded. The method is read only
+ * through its parts ({@link AlignMethod}: warm start, labels, dual update, iterations).
  *
  * <p>The reference log-probabilities of the train pairs are computed once per run into the
  * committed output {@code align/reference} and reused by every iteration, method and resume.
@@ -69,7 +72,10 @@ public final class AlignRun {
   public record Inputs(String scoredPairs, String referenceModel, String referenceSamples,
       double[] lambdaStar) {}
 
-  /** @param rollouts the rollout implementation (only CAID uses it; may be null otherwise) */
+  /**
+   * @param rollouts the rollout implementation (only methods with a dual update use it; may be
+   *     null otherwise)
+   */
   public AlignRun(SparkSession spark, RunDirectory dir, DualignConfig cfg,
       PolicyRollouts rollouts, String runId) {
     this.spark = spark;
@@ -102,7 +108,7 @@ public final class AlignRun {
   /** The last iteration t such that 1..t are all committed (0: none). */
   public int lastCommitted(AlignMethod m) {
     int t = 0;
-    while (t < cfg.align().iterations()
+    while (t < m.iterations(cfg.align())
         && dir.state(iterationOutput(m, t + 1)) == OutputState.COMMITTED) {
       t++;
     }
@@ -126,27 +132,28 @@ public final class AlignRun {
       LOG.info("align {}: already committed", method.cliName());
       return dir.marker(out).orElseThrow();
     }
-    if (method.dualSteps() && rollouts == null) {
+    AlignSettings as = cfg.align();
+    DualSettings ds = cfg.dual();
+    Optional<DualUpdate> update = method.dualUpdate(ds);
+    int iterations = method.iterations(as);
+    if (update.isPresent() && rollouts == null) {
       throw new IllegalStateException("align " + method.cliName() + " needs a rollout "
           + "implementation");
     }
-    AlignSettings as = cfg.align();
-    DualSettings ds = cfg.dual();
     List<Constraint> constraints = ds.constraints();
     Dataset<Row> reference = referenceLogProbs(in);
     Dataset<Row> scored = spark.read().schema(AlignPairs.scoredSchema(constraints))
         .parquet(in.scoredPairs());
     Dataset<Row> train = AlignPairs.trainPairs(scored, as.maxPairs())
         .join(reference, AlignPairs.PAIR_ID);
-    Dataset<Row> refSamples = method.dualSteps() ? spark.read()
+    Dataset<Row> refSamples = update.isPresent() ? spark.read()
         .schema(SampleTable.schema(constraints)).parquet(in.referenceSamples()) : null;
 
-    double[] warm = warmStart(method, in, constraints.size());
-    DualUpdate update = dualUpdate(method);
+    double[] warm = method.warmStart().lambda(in.lambdaStar(), ds);
     int done = lastCommitted(method);
     String previousModel = in.referenceModel();
     DualState start = new DualState(1, warm);
-    if (done == as.iterations()) {
+    if (done == iterations) {
       LOG.info("align {}: all {} iterations committed; writing the method's marker",
           method.cliName(), done);
       return commitMethod(method, constraints);
@@ -163,14 +170,15 @@ public final class AlignRun {
       String prevDir = prev == null ? previous[0] : prev.committedModel();
       return maximise(method, train, prevDir, lambda, t);
     };
-    ConstraintEvaluator<IterationPolicy> evaluator = method.dualSteps()
+    ConstraintEvaluator<IterationPolicy> evaluator = update.isPresent()
         ? (policy, t) -> evaluate(method, policy, scored, refSamples, t) : null;
-    CaidLoop<IterationPolicy> loop = new CaidLoop<>(maximiser, evaluator, update,
-        as.iterations());
+    CaidLoop<IterationPolicy> loop = new CaidLoop<>(maximiser, evaluator, update.orElse(null),
+        iterations);
     LOG.info("align {}: iterations {}..{} from λ = {} with {}", method.cliName(),
-        start.iteration(), as.iterations(), Arrays.toString(start.lambda()),
-        method.dualSteps() ? update : "λ fixed");
-    loop.resume(null, start, it -> commit(method, it, constraints));
+        start.iteration(), iterations, Arrays.toString(start.lambda()),
+        update.isPresent() ? update.get() : "λ fixed");
+    String updateName = update.map(Object::toString).orElse("none");
+    loop.resume(null, start, it -> commit(method, it, constraints, updateName));
     return commitMethod(method, constraints);
   }
 
@@ -184,7 +192,7 @@ public final class AlignRun {
     String output = iterationOutput(method, t);
     PendingOutput out = dir.begin(output);
     long t0 = System.nanoTime();
-    Dataset<Row> labelled = AlignPairs.label(train, method, cfg.dual().constraints(), lambda,
+    Dataset<Row> labelled = method.labels().label(train, cfg.dual().constraints(), lambda,
         cfg.dual().relabelTemperature(), cfg.run().seed(), t)
         .withColumn("run_id", lit(runId)).withColumn("iteration", lit(t));
     labelled.write().parquet(out.uri(PAIRS));
@@ -247,7 +255,7 @@ public final class AlignRun {
   }
 
   private void commit(AlignMethod method, CaidIteration<IterationPolicy> it,
-      List<Constraint> constraints) {
+      List<Constraint> constraints, String dualUpdate) {
     IterationPolicy p = it.policy();
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("run_id", runId);
@@ -256,7 +264,7 @@ public final class AlignRun {
     s.put("lambda", it.lambda().toMap(constraints));
     s.put("estimate", it.estimate() == null ? null : it.estimate().toMaps());
     s.put("next_lambda", it.nextLambda() == null ? null : it.nextLambda().toMap(constraints));
-    s.put("dual_update", method.dualSteps() ? dualUpdate(method).toString() : "none");
+    s.put("dual_update", dualUpdate);
     s.putAll(p.figures());
     s.put("model", MODEL);
     s.put("pairs", PAIRS);
@@ -267,7 +275,7 @@ public final class AlignRun {
 
   @SuppressWarnings("unchecked")
   private Map<String, Object> commitMethod(AlignMethod method, List<Constraint> constraints) {
-    int t = cfg.align().iterations();
+    int t = method.iterations(cfg.align());
     List<Map<String, Object>> trajectory = new ArrayList<>();
     List<Object> estimates = new ArrayList<>();
     Map<String, Object> last = null;
@@ -289,27 +297,6 @@ public final class AlignRun {
     s.put("final_model", "iteration-" + t + "/" + MODEL);
     s.put("beta", cfg.dual().beta());
     return dir.commitComposite(methodOutput(method), s);
-  }
-
-  /**
-   * λ(1): the one-shot λ* for CAID and one-shot, {@code dual.safeRlhf.lambdaInit} for every
-   * constraint for Safe RLHF, 0 for the data-label baselines (λ does not enter their labels).
-   */
-  private double[] warmStart(AlignMethod method, Inputs in, int constraints) {
-    if (method.startsAtLambdaStar()) {
-      return in.lambdaStar().clone();
-    }
-    double[] l = new double[constraints];
-    if (method == AlignMethod.SAFE_RLHF) {
-      Arrays.fill(l, cfg.dual().safeRlhfLambdaInit());
-    }
-    return l;
-  }
-
-  /** The method's multiplier step: CAID's, Safe RLHF's, or CAID's (unused) for fixed λ. */
-  private DualUpdate dualUpdate(AlignMethod method) {
-    return method == AlignMethod.SAFE_RLHF ? cfg.dual().safeRlhfUpdate()
-        : cfg.dual().caidUpdate();
   }
 
   private Dataset<Row> referenceLogProbs(Inputs in) throws Exception {

@@ -7,7 +7,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code PolicyRollouts} is step 3 of a CAID iteration as the align stage needs it: sample K
  * responses per prompt from a policy checkpoint on the executors and score each with the reward
- * and every utility, returning rows of the {@link io.dualign.dual.SampleTable} contract (extra
+ * and every utility, returning rows of the {@link io.dualign.spark.dual.SampleTable} contract (extra
  * columns allowed), scored with the same scorers, template and truncation as
  * {@code sample-ref/samples} so relative constraints compare like with like.
  */

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * multiplier step (another {@link DualUpdate}) and its λ(1) is the primal-dual baseline.
  *
  * <p>Without an evaluator λ stays at its warm start (the fixed-multiplier baselines: one-shot
- * DPO at λ*, DPO on the data's labels): no rollout, no dual step, T maximisation steps.
+ * DPO at λ*, DPO on the data's labels): no rollout, no dual step (the update may then be null),
+ * T maximisation steps.
  *
  * <p>Each finished iteration is handed to a listener before the next starts (where the neural
  * version commits it), and {@link #resume} continues from the last committed iteration.
@@ -36,7 +37,7 @@ public final class CaidLoop<P> {
     }
     this.maximiser = Objects.requireNonNull(maximiser);
     this.evaluator = evaluator;
-    this.update = Objects.requireNonNull(update);
+    this.update = evaluator == null ? update : Objects.requireNonNull(update);
     this.iterations = iterations;
   }
 

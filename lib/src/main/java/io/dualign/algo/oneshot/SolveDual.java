@@ -10,12 +10,12 @@ import static org.apache.spark.sql.functions.when;
 
 import io.dualign.config.DualSettings;
 import io.dualign.dual.Constraint;
-import io.dualign.dual.ConstraintEstimator;
 import io.dualign.dual.DualProblem;
 import io.dualign.dual.OneShotDualSolver;
-import io.dualign.dual.SampleTable;
 import io.dualign.dual.SamplesRejectedException;
-import io.dualign.dual.SparkDualFunction;
+import io.dualign.spark.dual.ConstraintEstimator;
+import io.dualign.spark.dual.SampleTable;
+import io.dualign.spark.dual.SparkDualFunction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

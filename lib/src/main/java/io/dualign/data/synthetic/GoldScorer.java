@@ -1,6 +1,6 @@
 package io.dualign.data.synthetic;
 
-import io.dualign.data.HarmCategories;
+import io.dualign.vocabulary.HarmCategories;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.dualign.data;
+package io.dualign.vocabulary;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

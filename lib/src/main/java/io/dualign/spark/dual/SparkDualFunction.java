@@ -1,8 +1,13 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.dualign.dual.DualFunction;
+import io.dualign.dual.DualProblem;
+import io.dualign.dual.DualSums;
+import io.dualign.dual.DualValue;
+import io.dualign.dual.PromptDualAccumulator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;

@@ -1,5 +1,6 @@
-package io.dualign.spark;
+package io.dualign.config;
 
+import io.dualign.vocabulary.ScorerRole;
 import java.io.Serializable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

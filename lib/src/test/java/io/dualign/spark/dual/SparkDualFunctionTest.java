@@ -1,7 +1,14 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.DualProblem;
+import io.dualign.dual.DualValue;
+import io.dualign.dual.InMemoryDualFunction;
+import io.dualign.dual.PromptSamples;
+import io.dualign.dual.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,4 +1,4 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.PseudoLabel;
+import io.dualign.dual.TestSpark;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

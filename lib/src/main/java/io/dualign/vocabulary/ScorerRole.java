@@ -1,4 +1,4 @@
-package io.dualign.spark;
+package io.dualign.vocabulary;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -8,6 +8,11 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.var_samp;
 import static org.apache.spark.sql.functions.when;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintEstimate;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.Moments;
+import io.dualign.dual.SlackEstimate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

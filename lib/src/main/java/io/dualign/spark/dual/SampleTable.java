@@ -1,5 +1,6 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
+import io.dualign.dual.Constraint;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.types.DataTypes;

@@ -1,8 +1,14 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintEstimate;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.Moments;
+import io.dualign.dual.MomentsAccumulator;
+import io.dualign.dual.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

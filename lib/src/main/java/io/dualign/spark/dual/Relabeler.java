@@ -1,5 +1,7 @@
-package io.dualign.dual;
+package io.dualign.spark.dual;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.PseudoLabel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;

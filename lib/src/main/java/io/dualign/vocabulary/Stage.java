@@ -1,4 +1,4 @@
-package io.dualign.run;
+package io.dualign.vocabulary;
 
 import java.util.Arrays;
 import java.util.List;
