@@ -16,8 +16,10 @@ import org.apache.spark.TaskContext;
 /**
  * {@code ExecutorModels} is how partition functions get their models: the task's device from its
  * Spark GPU addresses ({@link Devices}), the engine's threads for this task, and a lease on the
- * model (a built-in checkpoint or a TorchScript bundle) from the JVM-wide {@link ExecutorModelCache} keyed by (uri, version, device), released
- * when the task completes (successfully or not).
+ * model (a built-in checkpoint or a TorchScript bundle) from the JVM-wide {@link
+ * ExecutorModelCache} keyed by (uri, version, device) and bounded by the driver's
+ * {@code runtime.modelCacheBytes} ({@link #CACHE_BYTES_PROPERTY}), released when the task
+ * completes (successfully or not).
  */
 public final class ExecutorModels {
   private ExecutorModels() {}
@@ -35,6 +37,33 @@ public final class ExecutorModels {
     EngineThreads.apply(threads);
   }
 
+  /**
+   * The Spark local property carrying the executor model cache's bound in bytes (the resolved
+   * {@code runtime.modelCacheBytes}), which the driver sets before a stage's jobs and every task
+   * sees.
+   */
+  public static final String CACHE_BYTES_PROPERTY = "dualign.modelCacheBytes";
+
+  /**
+   * Bounds this JVM's {@link ExecutorModelCache} by {@code bytes}, a task's {@link
+   * #CACHE_BYTES_PROPERTY} (nothing changes when it is null: no bound was set by the driver).
+   *
+   * @throws IllegalArgumentException when it is not a positive integer
+   */
+  static void applyCacheBound(String bytes) {
+    if (bytes == null) {
+      return;
+    }
+    long n;
+    try {
+      n = Long.parseLong(bytes.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(CACHE_BYTES_PROPERTY + " must be a byte count, was '"
+          + bytes + "'", e);
+    }
+    ExecutorModelCache.setMaxBytes(n);
+  }
+
   /** The cache key of a model on a device. */
   public static ExecutorModelCache.Key key(ModelRef ref, Device device) {
     return new ExecutorModelCache.Key(ref.uri(), ref.version(),
@@ -49,9 +78,12 @@ public final class ExecutorModels {
    */
   public static ExecutorModelCache.Lease<LoadedModel> lease(ModelRef ref, Device device)
       throws Exception {
-    ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModelCache.acquire(
-        key(ref, device), () -> load(ref, device, false));
     TaskContext ctx = TaskContext.get();
+    if (ctx != null) {
+      applyCacheBound(ctx.getLocalProperty(CACHE_BYTES_PROPERTY));
+    }
+    ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModelCache.acquire(
+        key(ref, device), () -> load(ref, device, false), LoadedModel::weightBytes);
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> lease.close());
     }
