@@ -32,6 +32,18 @@ public final class ExecutorModels {
     return Devices.forTask(gpus, djlGpus, System.getenv("CUDA_VISIBLE_DEVICES"));
   }
 
+  /**
+   * What a stage's marker records as its {@code device}: the DJL device the task computed on
+   * ({@code compute}, e.g. "cpu()" or "gpu(0)") and the Spark GPU addresses the task was given
+   * ({@code task_gpu_addresses}, empty when it asked for none).
+   */
+  public static java.util.Map<String, Object> deviceFigures(Device device) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("compute", device.toString());
+    m.put("task_gpu_addresses", ExecutorProbe.gpuAddresses(TaskContext.get()));
+    return m;
+  }
+
   /** Sets PyTorch's intra-op threads for this task ({@code runtime.djlThreadsPerTask}). */
   public static void applyThreads(int threads) {
     EngineThreads.apply(threads);
