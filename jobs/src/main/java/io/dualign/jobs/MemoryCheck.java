@@ -55,6 +55,15 @@ final class MemoryCheck {
     }
   }
 
+  /**
+   * The bound of the executors' model cache: {@code runtime.modelCacheBytes}, or half the memory
+   * one task may use ({@link #taskMemory}) when it is 0.
+   */
+  static long modelCacheBytes(DualignConfig cfg, SparkConf conf) {
+    long set = cfg.runtime().modelCacheBytes();
+    return set > 0 ? set : Math.max(1, taskMemory(cfg, conf) / 2);
+  }
+
   /** The memory one task may use: the setting, else the executor's, else the host's. */
   static long taskMemory(DualignConfig cfg, SparkConf conf) {
     if (cfg.runtime().taskMemoryBytes() > 0) {

@@ -3,6 +3,7 @@ package io.dualign.jobs;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.spark.ExecutorModels;
 import io.dualign.vocabulary.Stage;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -23,6 +24,10 @@ public final class StageRunner {
 
   public static Outcome run(StageContext ctx, Stage stage, StageJob job) throws Exception {
     ctx.spark(); // the run directory uses Spark's Hadoop configuration (HDFS/S3 settings)
+    // Every task of this stage's jobs bounds its executor's model cache by this.
+    ctx.spark().sparkContext().setLocalProperty(ExecutorModels.CACHE_BYTES_PROPERTY,
+        Long.toString(MemoryCheck.modelCacheBytes(ctx.config(),
+            ctx.spark().sparkContext().getConf())));
     RunDirectory dir = ctx.runDir();
     ctx.startTracking();
     String name = stage.cliName();

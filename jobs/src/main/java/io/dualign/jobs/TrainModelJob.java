@@ -1,5 +1,6 @@
 package io.dualign.jobs;
 
+import ai.djl.Device;
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.ModelSettings;
@@ -10,6 +11,7 @@ import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.spark.ExecutorModels;
 import io.dualign.spark.RunModels;
 import io.dualign.train.PairRow;
 import io.dualign.train.ScoreObjective;
@@ -31,9 +33,11 @@ import org.apache.spark.sql.Row;
 
 /**
  * A {@code TrainModelJob} is one of the stages sft, train-reward and train-cost: the prepared
- * pairs go to one Spark task, which trains the model on that task's CPU (training does not use a
- * task GPU; the rollout and scoring stages do) with {@code runtime.trainThreads} PyTorch threads
- * and writes its checkpoint to {@code <stage>/model}; the task's figures become {@code _SUCCESS.json}.
+ * pairs go to one Spark task, which trains the model on that task's device (its Spark GPU when
+ * {@code spark.task.resource.gpu.amount} gives it one and DJL sees GPUs, else the CPU; {@link
+ * ExecutorModels#taskDevice}) with {@code runtime.trainThreads} PyTorch threads and writes its
+ * checkpoint to {@code <stage>/model}; the task's figures, with the {@code device} it computed on
+ * and the GPU addresses it held, become {@code _SUCCESS.json}.
  * When the config gives the stage's model ({@code model.policy}, {@code model.reward},
  * {@code model.cost}) the stage trains nothing and commits as provided.
  */
@@ -138,10 +142,13 @@ final class TrainModelJob implements StageJob {
       }
       Path out = new Path(modelDir);
       FileSystem fs = FileSystem.get(URI.create(modelDir), new Configuration());
-      Map<String, Object> s = stage == Stage.SFT
-          ? StageTraining.sft(pairs, model, train, seed, fs, out)
+      Device device = ExecutorModels.taskDevice();
+      Map<String, Object> s = new LinkedHashMap<>(stage == Stage.SFT
+          ? StageTraining.sft(pairs, model, train, seed, fs, out, device)
           : StageTraining.scoreModel(stage == Stage.TRAIN_REWARD ? ScoreObjective.Kind.REWARD
-              : ScoreObjective.Kind.COST, pairs, model, train, seed, fs, new Path(sftDir), out);
+              : ScoreObjective.Kind.COST, pairs, model, train, seed, fs, new Path(sftDir), out,
+              device));
+      s.put("device", ExecutorModels.deviceFigures(device));
       return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
     }
   }

@@ -50,6 +50,8 @@ class AlignStageTest {
         assertEquals(lambdaStar, lambda(it, "lambda"), 0.0);
         Map<String, Object> dpo = (Map<String, Object>) it.get("dpo");
         assertEquals(48, num(dpo.get("pairs")), 0.0);
+        assertEquals(Map.of("compute", "cpu()", "task_gpu_addresses", List.of()),
+            it.get("device"));
         assertTrue(Double.isFinite(num(dpo.get("dpo_loss"))), dpo.toString());
         assertTrue(Double.isFinite(num(dpo.get("kl_pairs"))), dpo.toString());
         assertNull(it.get("estimate"));

@@ -29,6 +29,21 @@ class MemoryCheckTest {
   }
 
   @Test
+  void theModelCacheBoundIsTheSettingOrHalfTheTaskMemory() {
+    ConfigLoader loader = ConfigLoader.fromClasspath();
+    org.apache.spark.SparkConf cluster = new org.apache.spark.SparkConf()
+        .set("spark.master", "spark://127.0.0.1:7077").set("spark.executor.memory", "6g")
+        .set("spark.executor.memoryOverhead", "2g");
+    DualignConfig auto = loader.load("tiny", null, List.of());
+    assertEquals(0, auto.runtime().modelCacheBytes());
+    assertEquals(4L << 30, MemoryCheck.modelCacheBytes(auto, cluster), "half of 6g + 2g");
+    DualignConfig task = loader.load("tiny", null, List.of("runtime.taskMemoryBytes=1000"));
+    assertEquals(500, MemoryCheck.modelCacheBytes(task, cluster));
+    DualignConfig set = loader.load("tiny", null, List.of("runtime.modelCacheBytes=12345"));
+    assertEquals(12345, MemoryCheck.modelCacheBytes(set, cluster));
+  }
+
+  @Test
   void thePapersSettingFitsAnEightyGigabyteGpuInEveryStage() throws Exception {
     DualignConfig cfg = ConfigLoader.fromClasspath().load("gpu-7b", null, List.of());
     HfConfig hc = alpaca7b();

@@ -218,7 +218,8 @@ class PipelineClusterIT {
     String k = key.toLowerCase(Locale.ROOT);
     return k.equals("started") || k.equals("finished") || k.equals("seconds")
         || k.contains("per_second") || k.contains("tokens_per") || k.equals("run_id")
-        || k.contains("executor") || k.equals("devices") || k.contains("_seconds");
+        || k.contains("executor") || k.equals("devices") || k.equals("device")
+        || k.contains("_seconds");
   }
 
   /** evaluate/summary keyed by policy/category, its numbers and booleans by column. */

@@ -107,6 +107,9 @@ class TrainingStagesTest {
       double after = ((Number) sft.get("heldout_loss")).doubleValue();
       assertTrue(after < before * 0.5, "sft held-out loss " + before + " -> " + after);
       assertEquals(0, ((Number) sft.get("prompts_truncated")).intValue());
+      // local mode: no task GPU, so the task trains on the CPU and says so
+      assertEquals(Map.of("compute", "cpu()", "task_gpu_addresses", List.of()),
+          sft.get("device"));
 
       Map<String, Object> reward = StageRunner.run(ctx, Stage.TRAIN_REWARD,
           StageJobs.job(Stage.TRAIN_REWARD)).marker();

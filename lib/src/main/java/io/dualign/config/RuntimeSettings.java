@@ -7,12 +7,14 @@ import com.typesafe.config.Config;
  * runs, free to change when a run is resumed.
  */
 public record RuntimeSettings(String master, int progressIntervalSeconds, int djlThreadsPerTask,
-    int trainThreads, String modelDelivery, long broadcastMaxBytes, long taskMemoryBytes) {
+    int trainThreads, String modelDelivery, long broadcastMaxBytes, long taskMemoryBytes,
+    long modelCacheBytes) {
   static RuntimeSettings from(Config c) {
     return new RuntimeSettings(c.getString("runtime.master"),
         c.getInt("runtime.progressIntervalSeconds"), c.getInt("runtime.djlThreadsPerTask"),
         c.getInt("runtime.trainThreads"), c.getString("runtime.modelDelivery"),
-        c.getLong("runtime.broadcastMaxBytes"), c.getLong("runtime.taskMemoryBytes"));
+        c.getLong("runtime.broadcastMaxBytes"), c.getLong("runtime.taskMemoryBytes"),
+        c.getLong("runtime.modelCacheBytes"));
   }
 
   /**

@@ -61,6 +61,11 @@ public final class Checkpoint {
     }
 
     @Override
+    public long weightBytes() {
+      return MemoryPlan.parameterBytes(model.trainableParameters());
+    }
+
+    @Override
     public void close() {
       model.close();
       tokenizer.close();

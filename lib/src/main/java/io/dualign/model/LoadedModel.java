@@ -34,6 +34,12 @@ public interface LoadedModel extends AutoCloseable {
    */
   ScoreModel scoreModel();
 
+  /**
+   * Bytes the model's weights take as loaded ({@link MemoryPlan#parameterBytes}): what the
+   * executor model cache counts against {@code runtime.modelCacheBytes}.
+   */
+  long weightBytes();
+
   /** The model's own chat template (a Hugging Face {@code chat_template}), if it has one. */
   default Optional<JinjaChatTemplate> chatTemplate() {
     return Optional.empty();

@@ -1,5 +1,6 @@
 package io.dualign.model;
 
+import ai.djl.nn.Parameter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -103,6 +104,18 @@ public final class MemoryPlan {
         + batch * s.heads() * promptTokens * positions * 2L * computeBytes;
     long logits = batch * s.vocab() * 4L * 2;
     return new Estimate(weights, 0, 0, 0, prefill + logits, kv);
+  }
+
+  /**
+   * The bytes {@code parameters} take as loaded: each one's element count times the bytes of its
+   * data type (what a weight-only footprint, {@link Estimate#weights}, is for a loaded model).
+   */
+  public static long parameterBytes(Iterable<Parameter> parameters) {
+    long n = 0;
+    for (Parameter p : parameters) {
+      n += p.getArray().size() * p.getArray().getDataType().getNumOfBytes();
+    }
+    return n;
   }
 
   /** Bytes as "12.3 GB" (10⁹ bytes) or "45.6 MB" below one GB. */

@@ -16,8 +16,10 @@ import org.apache.spark.TaskContext;
 /**
  * {@code ExecutorModels} is how partition functions get their models: the task's device from its
  * Spark GPU addresses ({@link Devices}), the engine's threads for this task, and a lease on the
- * model (a built-in checkpoint or a TorchScript bundle) from the JVM-wide {@link ExecutorModelCache} keyed by (uri, version, device), released
- * when the task completes (successfully or not).
+ * model (a built-in checkpoint or a TorchScript bundle) from the JVM-wide {@link
+ * ExecutorModelCache} keyed by (uri, version, device) and bounded by the driver's
+ * {@code runtime.modelCacheBytes} ({@link #CACHE_BYTES_PROPERTY}), released when the task
+ * completes (successfully or not).
  */
 public final class ExecutorModels {
   private ExecutorModels() {}
@@ -30,9 +32,48 @@ public final class ExecutorModels {
     return Devices.forTask(gpus, djlGpus, System.getenv("CUDA_VISIBLE_DEVICES"));
   }
 
+  /**
+   * What a stage's marker records as its {@code device}: the DJL device the task computed on
+   * ({@code compute}, e.g. "cpu()" or "gpu(0)") and the Spark GPU addresses the task was given
+   * ({@code task_gpu_addresses}, empty when it asked for none).
+   */
+  public static java.util.Map<String, Object> deviceFigures(Device device) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("compute", device.toString());
+    m.put("task_gpu_addresses", ExecutorProbe.gpuAddresses(TaskContext.get()));
+    return m;
+  }
+
   /** Sets PyTorch's intra-op threads for this task ({@code runtime.djlThreadsPerTask}). */
   public static void applyThreads(int threads) {
     EngineThreads.apply(threads);
+  }
+
+  /**
+   * The Spark local property carrying the executor model cache's bound in bytes (the resolved
+   * {@code runtime.modelCacheBytes}), which the driver sets before a stage's jobs and every task
+   * sees.
+   */
+  public static final String CACHE_BYTES_PROPERTY = "dualign.modelCacheBytes";
+
+  /**
+   * Bounds this JVM's {@link ExecutorModelCache} by {@code bytes}, a task's {@link
+   * #CACHE_BYTES_PROPERTY} (nothing changes when it is null: no bound was set by the driver).
+   *
+   * @throws IllegalArgumentException when it is not a positive integer
+   */
+  static void applyCacheBound(String bytes) {
+    if (bytes == null) {
+      return;
+    }
+    long n;
+    try {
+      n = Long.parseLong(bytes.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(CACHE_BYTES_PROPERTY + " must be a byte count, was '"
+          + bytes + "'", e);
+    }
+    ExecutorModelCache.setMaxBytes(n);
   }
 
   /** The cache key of a model on a device. */
@@ -49,9 +90,12 @@ public final class ExecutorModels {
    */
   public static ExecutorModelCache.Lease<LoadedModel> lease(ModelRef ref, Device device)
       throws Exception {
-    ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModelCache.acquire(
-        key(ref, device), () -> load(ref, device, false));
     TaskContext ctx = TaskContext.get();
+    if (ctx != null) {
+      applyCacheBound(ctx.getLocalProperty(CACHE_BYTES_PROPERTY));
+    }
+    ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModelCache.acquire(
+        key(ref, device), () -> load(ref, device, false), LoadedModel::weightBytes);
     if (ctx != null) {
       ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> lease.close());
     }

@@ -31,8 +31,9 @@ import org.apache.hadoop.fs.Path;
 /**
  * {@code StageTraining} is the work of the sft, train-reward and train-cost stages on the pairs
  * one task holds: train the tokenizer (sft) or take the SFT checkpoint's, encode, train, evaluate
- * on the test split before and after, and save the checkpoint. It returns the figures that go into
- * the stage's {@code _SUCCESS.json}.
+ * on the test split before and after, and save the checkpoint, on the device the caller gives
+ * (the task's GPU, else the CPU). It returns the figures that go into the stage's
+ * {@code _SUCCESS.json}.
  */
 public final class StageTraining {
   /** Seed offsets so each stage draws its own initialisation and shuffling. */
@@ -67,9 +68,12 @@ public final class StageTraining {
         (float) ts.gradClipNorm());
   }
 
-  /** The sft stage: tokenizer + policy on both responses of every train pair. */
+  /**
+   * The sft stage: tokenizer + policy on both responses of every train pair, computed on
+   * {@code device} (the task's, {@code io.dualign.spark.ExecutorModels#taskDevice}).
+   */
   public static Map<String, Object> sft(List<PairRow> rows, ModelSettings ms, TrainSettings ts,
-      long runSeed, FileSystem fs, Path modelDir) throws IOException {
+      long runSeed, FileSystem fs, Path modelDir, Device device) throws IOException {
     List<PairRow> train = split(rows, true, ts.maxTrainPairs());
     List<PairRow> test = split(rows, false, 0);
     if (train.isEmpty()) {
@@ -91,7 +95,7 @@ public final class StageTraining {
       try (TextTokenizer tok = TextTokenizer.load(tokFile);
           BuiltInTransformer lm = BuiltInTransformer.create(
               architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL), runSeed ^ SFT_SEED,
-              Device.cpu())) {
+              device)) {
         PairEncoding enc = new PairEncoding(new PromptEncoder(tok, template,
             ms.maxPromptTokens(), ms.maxResponseTokens()));
         List<SftExample> trainEx = enc.sft(train);
@@ -130,11 +134,11 @@ public final class StageTraining {
 
   /**
    * The train-reward or train-cost stage: a score model whose backbone starts from the SFT
-   * checkpoint in {@code sftDir} (same tokenizer), trained on the train pairs.
+   * checkpoint in {@code sftDir} (same tokenizer), trained on the train pairs on {@code device}.
    */
   public static Map<String, Object> scoreModel(ScoreObjective.Kind kind, List<PairRow> rows,
       ModelSettings ms, TrainSettings ts, long runSeed, FileSystem fs, Path sftDir,
-      Path modelDir) throws IOException {
+      Path modelDir, Device device) throws IOException {
     String name = kind == ScoreObjective.Kind.REWARD ? "train-reward" : "train-cost";
     long unlabelled = 0;
     if (kind == ScoreObjective.Kind.COST) {
@@ -160,13 +164,14 @@ public final class StageTraining {
     }
     long seed = runSeed ^ (kind == ScoreObjective.Kind.REWARD ? REWARD_SEED : COST_SEED);
     if (ModelFormat.detect(fs, sftDir) == ModelFormat.HUGGING_FACE) {
-      return hfScoreModel(kind, train, test, unlabelled, ms, ts, seed, fs, sftDir, modelDir);
+      return hfScoreModel(kind, train, test, unlabelled, ms, ts, seed, fs, sftDir, modelDir,
+          device);
     }
     ModelArchitecture lmArch = architecture(ms, ModelArchitecture.Head.LANGUAGE_MODEL);
     java.nio.file.Path tokFile = Files.createTempFile("dualign-score-tokenizer-", ".json");
-    try (Checkpoint.Loaded sft = Checkpoint.load(fs, sftDir, lmArch, Device.cpu());
+    try (Checkpoint.Loaded sft = Checkpoint.load(fs, sftDir, lmArch, device);
         BuiltInTransformer sm = BuiltInTransformer.create(
-            lmArch.withHead(ModelArchitecture.Head.SCORE), seed, Device.cpu())) {
+            lmArch.withHead(ModelArchitecture.Head.SCORE), seed, device)) {
       Files.copy(sft.tokenizer().file(), tokFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       sm.copyBackboneFrom(sft.model());
       Map<String, Object> s = fitScore(kind, sm, sft, train, test, unlabelled, ms, ts, seed);
@@ -191,8 +196,8 @@ public final class StageTraining {
    */
   private static Map<String, Object> hfScoreModel(ScoreObjective.Kind kind, List<PairRow> train,
       List<PairRow> test, long unlabelled, ModelSettings ms, TrainSettings ts, long seed,
-      FileSystem fs, Path sftDir, Path modelDir) throws IOException {
-    try (HfCheckpoint.Loaded sm = HfCheckpoint.scoreModelFrom(fs, sftDir, Device.cpu(),
+      FileSystem fs, Path sftDir, Path modelDir, Device device) throws IOException {
+    try (HfCheckpoint.Loaded sm = HfCheckpoint.scoreModelFrom(fs, sftDir, device,
         ms.dtype(), seed)) {
       TrainSettings.Lora l = ts.lora();
       if (l.enabled()) {

@@ -24,6 +24,7 @@ class ConfigLoaderTest {
     assertEquals(5, c.runtime().progressIntervalSeconds());
     assertEquals(1, c.runtime().djlThreadsPerTask());
     assertEquals(2, c.runtime().oneTaskThreads());
+    assertEquals(0, c.runtime().modelCacheBytes(), "0: half the task memory");
   }
 
   @Test
@@ -87,6 +88,10 @@ class ConfigLoaderTest {
         () -> loader.load("default", null, List.of("runtime.progressIntervalSeconds=0")));
     assertEquals("runtime.progressIntervalSeconds = 0 is not allowed (from --set "
         + "runtime.progressIntervalSeconds=0): expected an integer in [1, 3600]", e.getMessage());
+    ConfigError cache = assertThrows(ConfigError.class,
+        () -> loader.load("default", null, List.of("runtime.modelCacheBytes=-1")));
+    assertEquals("runtime.modelCacheBytes = -1 is not allowed (from --set "
+        + "runtime.modelCacheBytes=-1): expected an integer in [0, inf)", cache.getMessage());
   }
 
   @Test

@@ -48,6 +48,8 @@ class CheckpointTest {
         assertArrayEquals(before, SequenceLogProbs.sequenceValues(loaded.model(), batch), 0.0);
         assertEquals(0, loaded.tokenizer().eosId());
         assertEquals(lm.parameterCount(), loaded.model().parameterCount());
+        // float32 weights: 4 bytes per parameter is what the executor model cache counts
+        assertEquals(4 * lm.parameterCount(), loaded.weightBytes());
       }
       // Saving the same weights again gives the same version; other weights another one.
       Path dir2 = new Path(tmp.resolve("ckpt2").toString());

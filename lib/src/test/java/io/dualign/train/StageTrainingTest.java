@@ -22,7 +22,8 @@ class StageTrainingTest {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> StageTraining.scoreModel(ScoreObjective.Kind.COST, hh, c.model(), c.train(), 1L, fs,
-            new Path("/nonexistent/sft/model"), new Path("/nonexistent/train-cost/model")));
+            new Path("/nonexistent/sft/model"), new Path("/nonexistent/train-cost/model"),
+            ai.djl.Device.cpu()));
     assertEquals("train-cost: none of the 2 prepared pairs has per-response safety labels "
         + "(is_response_0_safe, is_response_1_safe), e.g. HH-RLHF input; train the cost model on "
         + "PKU-SafeRLHF-style data", e.getMessage());

@@ -215,6 +215,7 @@ public final class AlignRun {
       throw new java.io.UncheckedIOException("align: unreadable DPO figures " + results.get(0), e);
     }
     figures.put("previous_model", prevDir);
+    figures.put("device", ((Map<?, ?>) figures.get("dpo")).get("device"));
     LOG.info("align {} iteration {}: DPO epoch done: {}", method.cliName(), t, figures.get("dpo"));
     return new IterationPolicy(t, out, new Path(dir.path(output), MODEL).toString(), figures);
   }

@@ -43,7 +43,8 @@ import org.apache.spark.sql.Row;
 /**
  * {@code DpoEpoch} is step 2 of an align iteration as a one-task Spark stage: it receives every
  * labelled pair with its reference log-probabilities ({@link AlignPairs#trainingColumns()}),
- * loads θ(t−1) (a built-in checkpoint or a TorchScript bundle), takes one DPO epoch against
+ * loads θ(t−1) (a built-in checkpoint or a TorchScript bundle) on the task's device (its Spark
+ * GPU, else the CPU; recorded as {@code device}), takes one DPO epoch against
  * π_ref (fresh AdamW with warm-up + cosine over the epoch, data order seeded by (run seed,
  * iteration, method)), measures {@link DpoFigures} on the same pairs, and writes θ(t) in the
  * format θ(t−1) had. It returns its figures as one JSON string.
@@ -110,7 +111,8 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     }
     pairs.sort(Comparator.comparing(Pair::id));
     long seed = Seeds.mix(runSeed, iteration, "dpo-epoch/" + method, 0);
-    try (LoadedModel prev = loadPolicy(seed)) {
+    Device device = ExecutorModels.taskDevice();
+    try (LoadedModel prev = loadPolicy(seed, device)) {
       CausalLm policy = prev.causalLm();
       PromptEncoder enc = PolicyCodec.encoder(prev, model);
       long pad = prev.tokenizer().padId();
@@ -151,6 +153,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
       }
       s.put("model_format", prev.format().id());
       s.put("data_order_seed", seed);
+      s.put("device", ExecutorModels.deviceFigures(device));
       s.put("model_version", save(prev, s));
       s.put("loss_history", fit.figures().get("loss_history"));
       return List.of(new String(Json.write(s), StandardCharsets.UTF_8)).iterator();
@@ -165,10 +168,11 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
    * with θ(t−1)'s adapter ({@code <θ(t−1)>/adapter}, on the base its {@code adapter_config.json}
    * names) to train further, or, when θ(t−1) has none (the first iteration), θ(t−1) itself as the
    * base with a fresh adapter seeded by {@code seed}. Otherwise θ(t−1), every parameter trained.
+   * Either way on {@code device}.
    */
-  private LoadedModel loadPolicy(long seed) throws IOException {
+  private LoadedModel loadPolicy(long seed, Device device) throws IOException {
     if (!train.lora().enabled() || previous.format() != ModelFormat.HUGGING_FACE) {
-      return ExecutorModels.load(previous, Device.cpu(), true);
+      return ExecutorModels.load(previous, device, true);
     }
     TrainSettings.Lora l = train.lora();
     LoraSpec want = new LoraSpec(l.r(), l.alpha(), l.dropout(), l.targetModules());
@@ -180,7 +184,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     Path adapterDir = new Path(prevDir, ADAPTER_DIR);
     if (!PeftAdapter.isAdapter(fs, adapterDir)) {
       HfCheckpoint.Loaded base = (HfCheckpoint.Loaded) ExecutorModels.load(previous,
-          Device.cpu(), true);
+          device, true);
       base.model().decoder().attachLora(want, base.model().manager(), seed);
       return base;
     }
@@ -198,7 +202,7 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
     }
     Path basePath = new Path(h.baseModel());
     HfCheckpoint.Loaded base = HfCheckpoint.load(basePath.getFileSystem(new Configuration()),
-        basePath, Device.cpu(), previous.dtype());
+        basePath, device, previous.dtype());
     try {
       PeftAdapter.attach(fs, adapterDir, base.model().decoder(), base.model().manager());
       return base;

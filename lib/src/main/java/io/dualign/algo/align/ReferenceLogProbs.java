@@ -1,6 +1,5 @@
 package io.dualign.algo.align;
 
-import ai.djl.Device;
 import io.dualign.config.ModelSettings;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.LoadedModel;
@@ -25,8 +24,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code ReferenceLogProbs} computes, on the executors, log π_ref(y|x) of both responses of every
  * pair: the frozen DPO reference, computed once per run and stored ({@link #SCHEMA}) so every
  * iteration, every method and every resumed run reuse it. The reference model is loaded once per
- * executor JVM through the {@link ExecutorModelCache}; it may be a built-in checkpoint or a
- * TorchScript bundle.
+ * executor JVM through the {@link ExecutorModelCache}, on the task's device (its Spark GPU, else
+ * the CPU); it may be a built-in checkpoint or a TorchScript bundle.
  */
 public final class ReferenceLogProbs {
   public static final String REF_0 = "ref_logp_0";
@@ -73,7 +72,7 @@ public final class ReferenceLogProbs {
       }
       String version = reference.version();
       try (ExecutorModelCache.Lease<LoadedModel> lease = ExecutorModels.lease(reference,
-          Device.cpu())) {
+          ExecutorModels.taskDevice())) {
         LoadedModel ref = lease.get();
         PromptEncoder enc = PolicyCodec.encoder(ref, model);
         List<Row> batch = new ArrayList<>();

@@ -93,6 +93,11 @@ public final class HfCheckpoint {
     }
 
     @Override
+    public long weightBytes() {
+      return model.weightBytes();
+    }
+
+    @Override
     public void close() {
       model.close();
       tokenizer.close();

@@ -54,11 +54,7 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
 
   /** Bytes the checkpoint's weights take as loaded. */
   public long weightBytes() {
-    long n = 0;
-    for (Parameter p : net.parametersByName().values()) {
-      n += p.getArray().size() * p.getArray().getDataType().getNumOfBytes();
-    }
-    return n;
+    return io.dualign.model.MemoryPlan.parameterBytes(net.parametersByName().values());
   }
 
   @Override

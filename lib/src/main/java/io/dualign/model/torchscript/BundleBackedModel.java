@@ -35,6 +35,22 @@ abstract class BundleBackedModel implements AutoCloseable {
     return module.trainableParameters();
   }
 
+  /**
+   * Bytes the module's parameters take ({@link io.dualign.model.MemoryPlan#parameterBytes}), or
+   * the size of its model file when the module lists no parameters.
+   */
+  public long weightBytes() {
+    long n = io.dualign.model.MemoryPlan.parameterBytes(module.parameters());
+    if (n > 0) {
+      return n;
+    }
+    try {
+      return java.nio.file.Files.size(bundle().modelPath());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the size of " + bundle().modelPath(), e);
+    }
+  }
+
   /** Longest input the bundle accepts ({@code max_length} of its manifest). */
   public int contextLength() {
     return bundle().manifest().maxLength();

@@ -107,6 +107,11 @@ public final class TorchScriptModel implements LoadedModel {
   }
 
   @Override
+  public long weightBytes() {
+    return lm != null ? lm.weightBytes() : score.weightBytes();
+  }
+
+  @Override
   public void close() {
     if (lm != null) {
       lm.close();

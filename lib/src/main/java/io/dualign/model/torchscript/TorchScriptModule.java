@@ -162,6 +162,13 @@ final class TorchScriptModule implements AutoCloseable {
     return y;
   }
 
+  /** Every parameter of the module, trainable or not. */
+  java.util.List<ai.djl.nn.Parameter> parameters() {
+    java.util.List<ai.djl.nn.Parameter> out = new java.util.ArrayList<>();
+    model.getBlock().getParameters().forEach(p -> out.add(p.getValue()));
+    return out;
+  }
+
   /** The parameters that require gradients (all of them when loaded trainable; none otherwise). */
   java.util.List<ai.djl.nn.Parameter> trainableParameters() {
     java.util.List<ai.djl.nn.Parameter> out = new java.util.ArrayList<>();
