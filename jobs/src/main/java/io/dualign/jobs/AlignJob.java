@@ -8,6 +8,7 @@ import io.dualign.dual.Constraint;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.Stage;
+import io.dualign.run.marker.SolveDualMarker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +51,8 @@ final class AlignJob implements CompositeStageJob {
     String samples = null;
     if (method.startsAtLambdaStar()) {
       require(dir, Stage.SOLVE_DUAL, method);
-      lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName()).orElseThrow(),
+      lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName(), SolveDualMarker.class)
+          .orElseThrow(),
           ctx.config().dual().constraints());
     }
     if (method.dualSteps()) {
@@ -117,13 +119,12 @@ final class AlignJob implements CompositeStageJob {
   }
 
   /** λ* by constraint from solve-dual's marker, in the order of the configured constraints. */
-  @SuppressWarnings("unchecked")
-  static double[] lambdaStar(Map<String, Object> marker, List<Constraint> constraints) {
-    Map<String, Object> lambda = (Map<String, Object>) marker.get("lambda");
+  static double[] lambdaStar(SolveDualMarker marker, List<Constraint> constraints) {
+    Map<String, Double> lambda = marker.lambda();
     double[] out = new double[constraints.size()];
     for (int i = 0; i < out.length; i++) {
-      Object v = lambda == null ? null : lambda.get(constraints.get(i).name());
-      if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+      Double n = lambda == null ? null : lambda.get(constraints.get(i).name());
+      if (n == null || !Double.isFinite(n)) {
         throw new ConfigError("solve-dual/_SUCCESS.json has no finite λ for constraint "
             + constraints.get(i).name() + " (it records " + lambda + "); rerun solve-dual with "
             + "the same dual.constraints");
