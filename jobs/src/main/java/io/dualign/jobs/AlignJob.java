@@ -8,6 +8,7 @@ import io.dualign.config.ConfigError;
 import io.dualign.dual.Constraint;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.SolveDualMarker;
 import io.dualign.vocabulary.Stage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,8 @@ final class AlignJob implements CompositeStageJob {
     boolean dualSteps = method.dualUpdate(ctx.config().dual()).isPresent();
     if (method.warmStart().needsLambdaStar()) {
       require(dir, Stage.SOLVE_DUAL, method);
-      lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName()).orElseThrow(),
+      lambdaStar = lambdaStar(dir.marker(Stage.SOLVE_DUAL.cliName(), SolveDualMarker.class)
+          .orElseThrow(),
           ctx.config().dual().constraints());
     }
     if (dualSteps) {
@@ -119,13 +121,12 @@ final class AlignJob implements CompositeStageJob {
   }
 
   /** λ* by constraint from solve-dual's marker, in the order of the configured constraints. */
-  @SuppressWarnings("unchecked")
-  static double[] lambdaStar(Map<String, Object> marker, List<Constraint> constraints) {
-    Map<String, Object> lambda = (Map<String, Object>) marker.get("lambda");
+  static double[] lambdaStar(SolveDualMarker marker, List<Constraint> constraints) {
+    Map<String, Double> lambda = marker.lambda();
     double[] out = new double[constraints.size()];
     for (int i = 0; i < out.length; i++) {
-      Object v = lambda == null ? null : lambda.get(constraints.get(i).name());
-      if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+      Double n = lambda == null ? null : lambda.get(constraints.get(i).name());
+      if (n == null || !Double.isFinite(n)) {
         throw new ConfigError("solve-dual/_SUCCESS.json has no finite λ for constraint "
             + constraints.get(i).name() + " (it records " + lambda + "); rerun solve-dual with "
             + "the same dual.constraints");

@@ -1,6 +1,7 @@
 package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
+import io.dualign.run.marker.MarkerException;
 import io.dualign.model.hf.HfModelException;
 import io.dualign.vocabulary.Stage;
 import java.io.PrintWriter;
@@ -79,10 +80,12 @@ public final class Dualign implements Runnable {
     PrintWriter err = cl.getErr();
     Throwable cause = ex;
     while (cause.getCause() != null && !(cause instanceof ConfigError)
-        && !(cause instanceof HfModelException) && !(cause instanceof DataRejectedException)) {
+        && !(cause instanceof HfModelException) && !(cause instanceof DataRejectedException)
+        && !(cause instanceof MarkerException)) {
       cause = cause.getCause();
     }
-    if (cause instanceof ConfigError || cause instanceof HfModelException) {
+    if (cause instanceof ConfigError || cause instanceof HfModelException
+        || cause instanceof MarkerException) {
       err.println("dualign: " + cause.getMessage());
       return USAGE;
     }

@@ -3,6 +3,7 @@ package io.dualign.jobs;
 import io.dualign.report.RunReport;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.SweepLayout;
+import io.dualign.run.marker.SweepSummaryMarker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class ReportJob implements StageJob {
 
   /** The b's of the committed sweep/summary, or null when the run has none. */
   private static List<Double> sweepThresholds(StageContext ctx) {
-    return ctx.runDir().marker(SweepLayout.SUMMARY)
-        .map(m -> SweepJob.doubles(m.get("thresholds"))).orElse(null);
+    return ctx.runDir().marker(SweepLayout.SUMMARY, SweepSummaryMarker.class)
+        .map(SweepSummaryMarker::thresholds).orElse(null);
   }
 }

@@ -2,6 +2,8 @@ package io.dualign.run;
 
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.StageMarker;
 import io.dualign.vocabulary.Stage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -160,9 +162,22 @@ public final class RunDirectory {
     }
   }
 
-  /** The committed marker of an output, if it is committed. */
+  /**
+   * The committed marker of an output as plain JSON, if it is committed, unchecked: for the
+   * run directory's own mechanics. Code that reads a marker's fields reads its record
+   * ({@link #marker(String, Class)}).
+   */
   public Optional<Map<String, Object>> marker(String output) {
     return readJson(new Path(path(output), MARKER));
+  }
+
+  /**
+   * The committed marker of an output as its record, if it is committed.
+   *
+   * @throws MarkerException when the marker lacks a required field or has one of the wrong type
+   */
+  public <M extends StageMarker> Optional<M> marker(String output, Class<M> type) {
+    return Markers.read(fs, new Path(path(output), MARKER), type);
   }
 
   /** The run's manifest, if one was written. */

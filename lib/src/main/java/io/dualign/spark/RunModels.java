@@ -4,6 +4,7 @@ import io.dualign.config.DualignConfig;
 import io.dualign.config.RolloutSettings;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.TrainingMarker;
 import io.dualign.vocabulary.ScorerRole;
 import io.dualign.vocabulary.Stage;
 import java.io.IOException;
@@ -39,12 +40,11 @@ public final class RunModels {
       throws IOException {
     String location = location(dir, stage);
     ModelRef ref = ModelRef.of(location, hadoop);
-    Map<String, Object> marker = dir.marker(stage.cliName()).orElseThrow();
-    if (Boolean.TRUE.equals(marker.get(PROVIDED)) && !ref.version().equals(
-        marker.get("model_version"))) {
+    TrainingMarker marker = dir.marker(stage.cliName(), TrainingMarker.class).orElseThrow();
+    if (marker.isProvided() && !ref.version().equals(marker.modelVersion())) {
       throw new IOException("the model " + location + " that " + stage.cliName()
           + " recorded as provided is now version " + ref.version() + ", but version "
-          + marker.get("model_version") + " was recorded: it changed during the run");
+          + marker.modelVersion() + " was recorded: it changed during the run");
     }
     return ref;
   }
@@ -62,9 +62,9 @@ public final class RunModels {
           + dir.root() + " (it is " + state.name().toLowerCase(Locale.ROOT) + "); run 'dualign "
           + stage.cliName() + "' first");
     }
-    Map<String, Object> marker = dir.marker(stage.cliName()).orElseThrow();
-    if (Boolean.TRUE.equals(marker.get(PROVIDED))) {
-      return (String) marker.get("model_uri");
+    TrainingMarker marker = dir.marker(stage.cliName(), TrainingMarker.class).orElseThrow();
+    if (marker.isProvided()) {
+      return marker.modelUri();
     }
     return new Path(dir.path(stage.cliName()), MODEL).toString();
   }

@@ -21,6 +21,7 @@ import io.dualign.run.Json;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.AlignIterationMarker;
 import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.dual.ConstraintEstimator;
@@ -159,9 +160,10 @@ public final class AlignRun {
       return commitMethod(method, constraints);
     }
     if (done > 0) {
-      Map<String, Object> last = dir.marker(iterationOutput(method, done)).orElseThrow();
+      AlignIterationMarker last = dir.marker(iterationOutput(method, done),
+          AlignIterationMarker.class).orElseThrow();
       previousModel = new Path(dir.path(iterationOutput(method, done)), MODEL).toString();
-      start = new DualState(done + 1, lambdaFrom(last.get("next_lambda"), constraints));
+      start = new DualState(done + 1, lambdaFrom(last.nextLambda(), constraints));
       LOG.info("align {}: resuming after committed iteration {} with {}", method.cliName(), done,
           start);
     }
@@ -327,17 +329,15 @@ public final class AlignRun {
         .select(AlignPairs.PAIR_ID, ReferenceLogProbs.REF_0, ReferenceLogProbs.REF_1);
   }
 
-  @SuppressWarnings("unchecked")
-  static double[] lambdaFrom(Object recorded, List<Constraint> constraints) {
-    Map<String, Object> m = (Map<String, Object>) recorded;
+  static double[] lambdaFrom(Map<String, Double> recorded, List<Constraint> constraints) {
     double[] l = new double[constraints.size()];
     for (int i = 0; i < l.length; i++) {
-      Object v = m == null ? null : m.get(constraints.get(i).name());
-      if (!(v instanceof Number n)) {
+      Double v = recorded == null ? null : recorded.get(constraints.get(i).name());
+      if (v == null) {
         throw new IllegalStateException("committed iteration records no λ for constraint "
             + constraints.get(i).name() + ": " + recorded);
       }
-      l[i] = n.doubleValue();
+      l[i] = v;
     }
     return l;
   }
