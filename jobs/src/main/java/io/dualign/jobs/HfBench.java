@@ -87,7 +87,7 @@ final class HfBench {
     Map<String, Double> mine = new LinkedHashMap<>();
     FileSystem fs = FileSystem.getLocal(new Configuration());
     try (HfCheckpoint.Loaded m = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
-        s.model().toUri()), Device.cpu(), "float32")) {
+        s.model().toUri()), Device.cpu(), "float32").forInference()) {
       CausalLm lm = m.causalLm();
       JinjaChatTemplate t = m.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
           s.model() + " has no chat template"));
@@ -126,7 +126,7 @@ final class HfBench {
       out.printf("  dualign log-prob forward %8.1f tokens/s%n", mine.get("logprob_tokens_per_s"));
     }
     try (HfCheckpoint.Loaded sc = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
-        scoreModel.toUri()), Device.cpu(), "float32")) {
+        scoreModel.toUri()), Device.cpu(), "float32").forInference()) {
       ScoreModel sm = sc.scoreModel();
       TokenBatch b = randomBatch(sc.tokenizer().vocabSize(), SCORE_BATCH, SCORE_TOKENS);
       score(sm, b); // warm-up

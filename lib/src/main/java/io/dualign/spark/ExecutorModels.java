@@ -110,7 +110,8 @@ public final class ExecutorModels {
   /**
    * Loads and checks the model {@code ref}: its files' sha256 (checkpoint.json or
    * torchscript.json) and the expected version; {@code trainable} loads a TorchScript causal LM
-   * for training (built-in models always are). Not cached: the caller closes it. A cache folder
+   * for training (built-in models always are), and without it a Hugging Face model is loaded
+   * for inference only ({@link HfCheckpoint.Loaded#forInference}). Not cached: the caller closes it. A cache folder
    * whose files fail their check is written again once from the source.
    */
   public static LoadedModel load(ModelRef ref, Device device, boolean trainable)
@@ -144,13 +145,16 @@ public final class ExecutorModels {
       return TorchScriptModel.load(LocalModelFiles.local(ref), device, trainable);
     }
     if (ref.format() == ModelFormat.HUGGING_FACE) {
+      HfCheckpoint.Loaded hf;
       if (ref.bytes() != null) {
         java.nio.file.Path dir = LocalModelFiles.local(ref);
-        return HfCheckpoint.load(org.apache.hadoop.fs.FileSystem.getLocal(
+        hf = HfCheckpoint.load(org.apache.hadoop.fs.FileSystem.getLocal(
             new org.apache.hadoop.conf.Configuration()), new Path(dir.toUri()), device,
             ref.dtype());
+      } else {
+        hf = HfCheckpoint.load(ref.fileSystem(), new Path(ref.uri()), device, ref.dtype());
       }
-      return HfCheckpoint.load(ref.fileSystem(), new Path(ref.uri()), device, ref.dtype());
+      return trainable ? hf : hf.forInference();
     }
     if (ref.bytes() != null) {
       java.nio.file.Path dir = LocalModelFiles.local(ref);

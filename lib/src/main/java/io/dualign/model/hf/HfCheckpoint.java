@@ -97,6 +97,16 @@ public final class HfCheckpoint {
       return model.weightBytes();
     }
 
+    /**
+     * This model, its projections fused for inference ({@link
+     * HfDecoder#fuseProjectionsForInference}): scoring and generation run fewer, larger matrix
+     * products, and the model can no longer be trained.
+     */
+    public Loaded forInference() {
+      model.decoder().fuseProjectionsForInference();
+      return this;
+    }
+
     @Override
     public void close() {
       model.close();

@@ -1,6 +1,7 @@
 package io.dualign.model.hf;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -56,9 +57,16 @@ public final class HfDecoder extends AbstractBlock {
   private LoraSpec lora;
   private NDArray loraScale;
   private volatile boolean adapterEnabled = true;
+  private List<Fused> fused;
 
   /** The LoRA adapter of one projection: {@code A [r, in]} and {@code B [out, r]}. */
   private record Adapter(String module, Parameter a, Parameter b) {}
+
+  /**
+   * One layer's projections that read the same input, concatenated along the output axis for
+   * inference: {@code [q; k; v]} and {@code [gate; up]} (biases likewise, or null).
+   */
+  private record Fused(NDArray qkv, NDArray qkvBias, NDArray gateUp, NDArray gateUpBias) {}
 
   /** One decoder layer's parameters. */
   private record Layer(Parameter inNorm, Parameter q, Parameter qBias, Parameter k,
@@ -159,8 +167,9 @@ public final class HfDecoder extends AbstractBlock {
    * @throws IllegalStateException when an adapter is already attached
    */
   public void attachLora(LoraSpec spec, NDManager manager, long seed) {
-    if (lora != null) {
-      throw new IllegalStateException("the decoder already carries a LoRA adapter");
+    if (lora != null || fused != null) {
+      throw new IllegalStateException(lora != null ? "the decoder already carries a LoRA "
+          + "adapter" : "the decoder's projections are fused for inference");
     }
     SplittableRandom rng = new SplittableRandom(seed);
     for (Map.Entry<String, Shape> e : shapes.entrySet()) {
@@ -262,6 +271,68 @@ public final class HfDecoder extends AbstractBlock {
     return out;
   }
 
+  /**
+   * Stores each layer's q, k and v projections as one {@code [q; k; v]} matrix and its gate and
+   * up projections as one {@code [gate; up]}, so inference computes each group with one matrix
+   * product. The parameters become views of the concatenations: the weights take no more memory,
+   * save and merge as before, and the decoder can no longer be trained (a forward with gradients
+   * is refused). A decoder that only scores or generates is loaded this way.
+   *
+   * @throws IllegalStateException when a LoRA adapter is attached or the weights are fused
+   */
+  public void fuseProjectionsForInference() {
+    if (lora != null || fused != null) {
+      throw new IllegalStateException(lora != null ? "a decoder with a LoRA adapter keeps its "
+          + "projections apart" : "the decoder's projections are already fused");
+    }
+    List<Fused> out = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      Parameter[] qkv = {l.q(), l.k(), l.v()};
+      Parameter[] qkvBias = {l.qBias(), l.kBias(), l.vBias()};
+      Parameter[] gateUp = {l.gate(), l.up()};
+      Parameter[] gateUpBias = {l.gateBias(), l.upBias()};
+      out.add(new Fused(fuse(qkv), fuse(qkvBias), fuse(gateUp), fuse(gateUpBias)));
+      layers.set(i, new Layer(l.inNorm(), qkv[0], qkvBias[0], qkv[1], qkvBias[1], qkv[2],
+          qkvBias[2], l.o(), l.oBias(), l.postNorm(), gateUp[0], gateUpBias[0], gateUp[1],
+          gateUpBias[1], l.down(), l.downBias()));
+    }
+    fused = out;
+  }
+
+  /**
+   * Concatenates the parameters' arrays along axis 0 and replaces each parameter (here, in the
+   * name map and in the block) by one of the same name whose array is a view of its rows; null
+   * when the parameters are absent (no biases).
+   */
+  private NDArray fuse(Parameter[] parts) {
+    if (parts[0] == null) {
+      return null;
+    }
+    NDList arrays = new NDList();
+    for (Parameter p : parts) {
+      arrays.add(p.getArray());
+    }
+    NDManager owner = parts[0].getArray().getManager();
+    NDArray all = NDArrays.concat(arrays, 0);
+    all.attach(owner);
+    long start = 0;
+    for (int i = 0; i < parts.length; i++) {
+      Parameter old = parts[i];
+      long rows = old.getArray().getShape().get(0);
+      NDArray view = all.get(new NDIndex().addSliceDim(start, start + rows));
+      view.attach(owner);
+      Parameter p = Parameter.builder().setName(old.getName()).setType(old.getType()).build();
+      p.setArray(view);
+      byName.put(old.getName(), p);
+      parameters.put(old.getName(), p);
+      old.close();
+      parts[i] = p;
+      start += rows;
+    }
+    return all;
+  }
+
   /** The last hidden states {@code [b, t, hidden]} after the final RMSNorm. */
   public NDArray hidden(NDArray ids, NDArray attentionMask, KvCache cache, boolean training) {
     return hidden(ids, attentionMask, cache, training, null)
@@ -281,6 +352,10 @@ public final class HfDecoder extends AbstractBlock {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
+    if (training && fused != null) {
+      throw new IllegalStateException("the decoder's projections are fused for inference; "
+          + "load the model trainable to train it");
+    }
     if (cfg.slidingWindow() > 0 && past + t > cfg.slidingWindow()) {
       throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds the "
           + "model's sliding_window of " + cfg.slidingWindow() + " (dualign attends in full and "
@@ -316,10 +391,23 @@ public final class HfDecoder extends AbstractBlock {
 
   private NDArray layer(Layer l, NDArray x, long b, long t, NDArray bias, NDArray[] rope,
       NDArray queryScale, KvCache cache, int index, boolean training, NDArray rows) {
+    Fused f = fused == null || (adapterEnabled && !adapters.isEmpty()) ? null : fused.get(index);
     NDArray h = rmsNorm(x, l.inNorm(), training);
-    NDArray q = linear(h, l.q(), l.qBias(), training);
-    NDArray k = linear(h, l.k(), l.kBias(), training);
-    NDArray v = linear(h, l.v(), l.vBias(), training);
+    NDArray q;
+    NDArray k;
+    NDArray v;
+    if (f == null) {
+      q = linear(h, l.q(), l.qBias(), training);
+      k = linear(h, l.k(), l.kBias(), training);
+      v = linear(h, l.v(), l.vBias(), training);
+    } else {
+      NDList qkv = Linear.linear(h, cast(f.qkv()), f.qkvBias() == null ? null
+          : cast(f.qkvBias())).singletonOrThrow().split(new long[] {cfg.queryWidth(),
+          cfg.queryWidth() + cfg.kvWidth()}, 1);
+      q = qkv.get(0);
+      k = qkv.get(1);
+      v = qkv.get(2);
+    }
     q = rotate(q.reshape(b, t, cfg.heads(), cfg.headDim()), rope);
     k = rotate(k.reshape(b, t, cfg.kvHeads(), cfg.headDim()), rope);
     NDArray att = GroupedAttention.attend(q, k, v, b, t, cfg.heads(), cfg.kvHeads(),
@@ -330,11 +418,24 @@ public final class HfDecoder extends AbstractBlock {
     }
     NDArray x1 = x.add(linear(att, l.o(), l.oBias(), training));
     NDArray h2 = rmsNorm(x1, l.postNorm(), training);
-    NDArray gate = linear(h2, l.gate(), l.gateBias(), training);
-    NDArray act = gate.mul(Activation.sigmoid(gate)); // SiLU
-    NDArray f = linear(act.mul(linear(h2, l.up(), l.upBias(), training)), l.down(),
-        l.downBias(), training);
-    return x1.add(f);
+    NDArray gate;
+    NDArray up;
+    if (f == null) {
+      gate = linear(h2, l.gate(), l.gateBias(), training);
+      up = linear(h2, l.up(), l.upBias(), training);
+    } else {
+      NDList gu = Linear.linear(h2, cast(f.gateUp()), f.gateUpBias() == null ? null
+          : cast(f.gateUpBias())).singletonOrThrow().split(2, 1);
+      gate = gu.get(0);
+      up = gu.get(1);
+    }
+    if (training) {
+      NDArray act = gate.mul(Activation.sigmoid(gate)); // SiLU
+      return x1.add(linear(act.mul(up), l.down(), l.downBias(), training));
+    }
+    // Without gradients the SiLU and the residual are computed in place: fewer full-size arrays.
+    NDArray act = Activation.sigmoid(gate).muli(gate).muli(up);
+    return x1.addi(linear(act, l.down(), l.downBias(), false));
   }
 
   /** cos and sin {@code [b, t, 1, headDim]} of the positions, as transformers' rotary embedding. */
@@ -383,7 +484,10 @@ public final class HfDecoder extends AbstractBlock {
 
   /** A parameter's array in the computation's type. */
   private NDArray w(Parameter p) {
-    NDArray a = p.getArray();
+    return cast(p.getArray());
+  }
+
+  private NDArray cast(NDArray a) {
     return a.getDataType() == computeType ? a : a.toType(computeType, false);
   }
 
