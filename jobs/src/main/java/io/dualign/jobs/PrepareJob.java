@@ -36,7 +36,8 @@ public final class PrepareJob implements StageJob {
     console.println("prepare: reading " + (s.synthetic()
         ? "the synthetic generator (" + s.syntheticPairs() + " pairs, seed " + seed + ")"
         : s.input()));
-    try (ParsedInput p = ParsedInput.parse(ctx.spark(), s, seed)) {
+    try (ParsedInput p = ParsedInput.parse(ctx.spark(), s, seed, PolicyConversations.of(
+        ctx.config().model(), ctx.spark().sparkContext().hadoopConfiguration()))) {
       // pairs first: the same pass counts every row kind and reason (the output is not committed
       // until the end, so a rejected input leaves nothing visible)
       p.writePairs(dir);

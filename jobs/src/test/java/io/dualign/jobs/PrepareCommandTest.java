@@ -62,6 +62,46 @@ class PrepareCommandTest {
     assertTrue(again.out().contains("prepare: already committed"), again.out());
   }
 
+  /**
+   * A conversational multi-turn prompt is rendered by the Hugging Face policy's own chat template
+   * (read from its folder): the prompt stored is what that template wraps into the conversation.
+   */
+  @Test
+  void rendersConversationalPromptsWithThePolicysChatTemplate() throws Exception {
+    Path policy = Path.of("../lib/src/test/resources/hf/llama-gqa-tied").toAbsolutePath()
+        .normalize();
+    String turns = "[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\","
+        + "\"content\":\"Hello!\"},{\"role\":\"user\",\"content\":\"A joke?\"}]";
+    String row = "{\"prompt\":" + turns + ",\"response_0\":\"No.\",\"response_1\":"
+        + "\"Two-tired.\",\"is_response_0_safe\":true,\"is_response_1_safe\":true,"
+        + "\"better_response_id\":1,\"safer_response_id\":1}";
+    String system = row.replace("[{\"role\":\"user\"", "[{\"role\":\"system\",\"content\":"
+        + "\"Be brief.\"},{\"role\":\"user\"");
+    Path input = tmp.resolve("chat.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      lines.add(row.replace("A joke?", "A joke " + i + "?"));
+    }
+    lines.add(system);
+    Files.write(input, lines, StandardCharsets.UTF_8);
+    String runDir = tmp.resolve("run-chat").toString();
+    Result r = run("prepare", "--input", input.toString(), "--run-dir", runDir, "--profile",
+        "tiny", "--master", "local[2]", "--set", "model.policy=" + policy);
+    assertEquals(0, r.code(), r.out() + r.err());
+    Map<String, Object> marker = Json.readMap(Files.readAllBytes(
+        tmp.resolve("run-chat/prepare/_SUCCESS.json")));
+    assertEquals(Map.of("bad_dialogue", 1), marker.get("quarantined_by_reason"),
+        "the row with a system turn is quarantined");
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
+        .master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    List<org.apache.spark.sql.Row> prompts = spark.read().parquet(runDir + "/prepare/pairs")
+        .filter(org.apache.spark.sql.functions.col("prompt").contains("A joke 7?"))
+        .select("prompt").collectAsList();
+    assertEquals(1, prompts.size());
+    assertEquals("Hi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\n"
+        + "A joke 7?", prompts.get(0).getString(0));
+  }
+
   @Test
   void rejectsInputWithTooManyBadRowsWithExitThree() throws Exception {
     SyntheticGenerator gen = new SyntheticGenerator(0.3, 0.1, 0.03, 42);

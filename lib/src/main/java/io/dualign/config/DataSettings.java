@@ -11,7 +11,13 @@ import java.io.Serializable;
 public record DataSettings(
     String input, String format, int syntheticPairs, double benignFraction, double labelNoise,
     double safetyLabelNoise, double testFraction, double maxBadFraction, boolean checkSha256,
-    boolean rejectEmptyResponses, int maxPromptChars, int maxResponseChars, int maxLineBytes) implements Serializable {
+    boolean rejectEmptyResponses, int maxPromptChars, int maxResponseChars, int maxLineBytes,
+    String split) implements Serializable {
+
+  /** The value of {@code data.split} that splits prompts by a seeded hash of their id. */
+  public static final String HASH_SPLIT = "hash";
+  /** The value of {@code data.split} that keeps the split the input names, where it names one. */
+  public static final String GIVEN_SPLIT = "given";
 
   /** The value of {@code data.input} that selects the embedded synthetic generator. */
   public static final String SYNTHETIC = "synthetic";
@@ -23,7 +29,13 @@ public record DataSettings(
         c.getDouble("data.testFraction"), c.getDouble("data.maxBadFraction"),
         c.getBoolean("data.checkSha256"), c.getBoolean("data.rejectEmptyResponses"),
         c.getInt("data.maxPromptChars"),
-        c.getInt("data.maxResponseChars"), c.getInt("data.maxLineBytes"));
+        c.getInt("data.maxResponseChars"), c.getInt("data.maxLineBytes"),
+        c.getString("data.split"));
+  }
+
+  /** Whether rows keep the split their input names ({@code data.split = given}). */
+  public boolean givenSplit() {
+    return GIVEN_SPLIT.equals(split);
   }
 
   /** Whether the input is the embedded synthetic generator. */
@@ -31,10 +43,17 @@ public record DataSettings(
     return SYNTHETIC.equals(input);
   }
 
+  /** The same settings with another {@code data.split}. */
+  public DataSettings withSplit(String newSplit) {
+    return new DataSettings(input, format, syntheticPairs, benignFraction, labelNoise,
+        safetyLabelNoise, testFraction, maxBadFraction, checkSha256, rejectEmptyResponses,
+        maxPromptChars, maxResponseChars, maxLineBytes, newSplit);
+  }
+
   /** The same settings with another input (the {@code prepare --input} option). */
   public DataSettings withInput(String newInput) {
     return new DataSettings(newInput, format, syntheticPairs, benignFraction, labelNoise,
         safetyLabelNoise, testFraction, maxBadFraction, checkSha256, rejectEmptyResponses, maxPromptChars,
-        maxResponseChars, maxLineBytes);
+        maxResponseChars, maxLineBytes, split);
   }
 }

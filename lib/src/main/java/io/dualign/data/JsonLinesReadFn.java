@@ -29,11 +29,14 @@ public final class JsonLinesReadFn implements FlatMapFunction<String, Row> {
 
   private final DataSettings settings;
   private final long seed;
+  private final io.dualign.text.ConversationPrompt conversations;
   private final HadoopConf hadoop;
 
-  public JsonLinesReadFn(DataSettings settings, long seed, HadoopConf hadoop) {
+  public JsonLinesReadFn(DataSettings settings, long seed, HadoopConf hadoop,
+      io.dualign.text.ConversationPrompt conversations) {
     this.settings = settings;
     this.seed = seed;
+    this.conversations = conversations;
     this.hadoop = hadoop;
   }
 
@@ -49,7 +52,7 @@ public final class JsonLinesReadFn implements FlatMapFunction<String, Row> {
     InputStream raw = new DigestInputStream(p.getFileSystem(hadoop.get()).open(p), sha);
     CompressionCodec codec = new CompressionCodecFactory(hadoop.get()).getCodec(p);
     InputStream in = codec == null ? raw : codec.createInputStream(raw);
-    return new LineIterator(file, in, sha, new RowParser(settings, seed, file),
+    return new LineIterator(file, in, sha, new RowParser(settings, seed, file, conversations),
         settings.maxLineBytes());
   }
 

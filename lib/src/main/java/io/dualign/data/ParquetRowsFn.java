@@ -26,10 +26,13 @@ public final class ParquetRowsFn implements MapPartitionsFunction<Row, Row> {
 
   private final DataSettings settings;
   private final long seed;
+  private final io.dualign.text.ConversationPrompt conversations;
 
-  public ParquetRowsFn(DataSettings settings, long seed) {
+  public ParquetRowsFn(DataSettings settings, long seed,
+      io.dualign.text.ConversationPrompt conversations) {
     this.settings = settings;
     this.seed = seed;
+    this.conversations = conversations;
   }
 
   @Override
@@ -49,7 +52,7 @@ public final class ParquetRowsFn implements MapPartitionsFunction<Row, Row> {
         long index = r.getLong(schema.fieldIndex(ROW));
         ObjectNode node = toJson(r, true);
         RowParser parser = parsers.computeIfAbsent(file,
-            f -> new RowParser(settings, seed, f));
+            f -> new RowParser(settings, seed, f, conversations));
         return parser.parseObject(node, node.toString(), index);
       }
     };

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min_by;
@@ -15,6 +16,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.dualign.config.DataSettings;
+import io.dualign.text.ConversationPrompt;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,6 +106,15 @@ public final class ParsedInput implements AutoCloseable {
    * resolves them), with {@code seed} deciding the split and the synthetic data.
    */
   public static ParsedInput parse(SparkSession spark, DataSettings settings, long seed) {
+    return parse(spark, settings, seed, ConversationPrompt.safeRlhf());
+  }
+
+  /**
+   * Parses and validates {@code settings.input()} as {@link #parse(SparkSession, DataSettings,
+   * long)} does, {@code conversations} rendering conversational prompts (the policy's template).
+   */
+  public static ParsedInput parse(SparkSession spark, DataSettings settings, long seed,
+      ConversationPrompt conversations) {
     List<Dataset<Row>> parts = new ArrayList<>();
     if (settings.synthetic()) {
       int n = settings.syntheticPairs();
@@ -117,7 +128,7 @@ public final class ParsedInput implements AutoCloseable {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaRDD<Row> rows = jsc.parallelize(in.jsonLines(), in.jsonLines().size())
             .flatMap(new JsonLinesReadFn(settings, seed,
-                new HadoopConf(spark.sparkContext().hadoopConfiguration())));
+                new HadoopConf(spark.sparkContext().hadoopConfiguration()), conversations));
         parts.add(spark.createDataFrame(rows, DataTables.PARSED_SCHEMA));
       }
       if (!in.parquet().isEmpty()) {
@@ -130,7 +141,7 @@ public final class ParsedInput implements AutoCloseable {
         cols.add(col("_metadata.file_path").as(ParquetRowsFn.FILE));
         cols.add(col("_metadata.row_index").as(ParquetRowsFn.ROW));
         parts.add(pq.select(cols.toArray(new Column[0]))
-            .mapPartitions(new ParquetRowsFn(settings, seed), Encoders.row(DataTables.PARSED_SCHEMA)));
+            .mapPartitions(new ParquetRowsFn(settings, seed, conversations), Encoders.row(DataTables.PARSED_SCHEMA)));
       }
     }
     Dataset<Row> all = parts.get(0);
@@ -214,12 +225,15 @@ public final class ParsedInput implements AutoCloseable {
         col("source_line").as("line"), col("reason"), col("raw"));
   }
 
-  /** The prompts table: distinct prompt ids of the pairs and of prompt-set rows. */
+  /**
+   * The prompts table: distinct prompt ids of the pairs and of prompt-set rows. A prompt whose
+   * rows the input puts in both splits ({@code data.split = given}) is a test prompt here.
+   */
   public Dataset<Row> promptsTable() {
     return parsed.filter(col("kind").isin("pair", "prompt"))
         .groupBy("prompt_id")
         .agg(first("prompt").as("prompt"), max("category").as("category"),
-            first("split").as("split"))
+            min("split").as("split")) // "test" < "train": a prompt in both given splits is held out
         .select(columns(DataTables.PROMPTS_SCHEMA));
   }
 

@@ -2,6 +2,7 @@ package io.dualign.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualign.config.DataSettings;
+import io.dualign.text.ConversationPrompt;
 import io.dualign.vocabulary.Hashes;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,7 +16,10 @@ import java.util.Map;
  * severity in 0..3 and consistent with is_safe, the sha256 rule
  * {@code response_k_sha256 == sha256(prompt + response_k)} (when present and enabled) and length
  * limits. A row is in the 16-column form when it carries any severity or harm-category field;
- * then both severities are required.
+ * then both severities are required. The prompt and responses may also be in the conversational
+ * form (lists of {@code {role, content}} turns; see {@link ConversationPrompt}); the sha256 rule
+ * then applies to a single-turn prompt's text and is not checked for a conversation of several
+ * turns, whose dataset hash cannot be of the rendered text.
  */
 public final class PkuSafeRlhfParser {
   /** The {@code source} value of PKU-SafeRLHF rows (either form). */
@@ -23,13 +27,22 @@ public final class PkuSafeRlhfParser {
 
   private PkuSafeRlhfParser() {}
 
-  /** Parses one row; {@code source} is the pairs table's source value for it. */
+  /** Parses one row of plain-text prompts; {@code source} is the pairs table's source value. */
   public static PreferencePair parse(JsonNode row, DataSettings limits, String source)
       throws BadRowException {
-    String prompt = JsonFields.text(row, "prompt", limits.maxPromptChars());
+    return parse(row, limits, source, ConversationPrompt.safeRlhf());
+  }
+
+  /**
+   * Parses one row; {@code source} is the pairs table's source value for it, and
+   * {@code conversations} renders a conversational prompt.
+   */
+  public static PreferencePair parse(JsonNode row, DataSettings limits, String source,
+      ConversationPrompt conversations) throws BadRowException {
+    String prompt = JsonFields.prompt(row, "prompt", limits.maxPromptChars(), conversations);
     boolean emptyOk = !limits.rejectEmptyResponses();
-    String r0 = JsonFields.text(row, "response_0", limits.maxResponseChars(), emptyOk);
-    String r1 = JsonFields.text(row, "response_1", limits.maxResponseChars(), emptyOk);
+    String r0 = JsonFields.response(row, "response_0", limits.maxResponseChars(), emptyOk);
+    String r1 = JsonFields.response(row, "response_1", limits.maxResponseChars(), emptyOk);
     boolean safe0 = JsonFields.bool(row, "is_response_0_safe");
     boolean safe1 = JsonFields.bool(row, "is_response_1_safe");
     int better = JsonFields.responseId(row, "better_response_id");
@@ -48,7 +61,8 @@ public final class PkuSafeRlhfParser {
       harm0 = harmCategories(row, "response_0_harm_category");
       harm1 = harmCategories(row, "response_1_harm_category");
     }
-    if (limits.checkSha256()) {
+    JsonNode p = row.get("prompt");
+    if (limits.checkSha256() && (!p.isArray() || p.size() == 1)) {
       checkSha(row, "response_0_sha256", prompt, r0);
       checkSha(row, "response_1_sha256", prompt, r1);
     }

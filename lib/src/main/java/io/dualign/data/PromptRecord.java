@@ -2,6 +2,7 @@ package io.dualign.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualign.config.DataSettings;
+import io.dualign.text.ConversationPrompt;
 import io.dualign.vocabulary.Hashes;
 
 /**
@@ -11,10 +12,11 @@ import io.dualign.vocabulary.Hashes;
 public record PromptRecord(String prompt, String category) {
   public static final String SOURCE = "prompts";
 
-  /** Parses one prompt-set row. */
-  public static PromptRecord parse(JsonNode row, DataSettings limits) throws BadRowException {
-    return new PromptRecord(JsonFields.text(row, "prompt", limits.maxPromptChars()),
-        JsonFields.optionalText(row, "category"));
+  /** Parses one prompt-set row; {@code conversations} renders a conversational prompt. */
+  public static PromptRecord parse(JsonNode row, DataSettings limits,
+      ConversationPrompt conversations) throws BadRowException {
+    return new PromptRecord(JsonFields.prompt(row, "prompt", limits.maxPromptChars(),
+        conversations), JsonFields.optionalText(row, "category"));
   }
 
   public String promptId() {

@@ -19,6 +19,8 @@ public enum RejectReason {
   SHA256_MISMATCH("sha256_mismatch"),
   TOO_LONG("too_long"),
   BAD_DIALOGUE("bad_dialogue"),
+  /** A row's {@code split} (with {@code data.split = given}) is neither train nor test. */
+  BAD_SPLIT("bad_split"),
   /** The rest of a file could not be read (e.g. a truncated gzip stream); one row for the rest. */
   UNREADABLE("unreadable");
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualign.config.DataSettings;
+import io.dualign.text.ConversationPrompt;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,6 +21,11 @@ import org.apache.spark.sql.RowFactory;
  * reason and raw text. It is the single place where validation happens, shared by every reader
  * and by the synthetic generator; it runs in executors and keeps per-file state (the detected
  * format, the UTF-8 decoder), so use one instance per file.
+ *
+ * <p>A row's split is a seeded hash of its prompt id ({@code data.split = hash}), or with
+ * {@code data.split = given} the split the input names ({@link GivenSplit}: the row's
+ * {@code split} field, else its file's name), falling back to the hash for a file that names
+ * none.
  */
 public final class RowParser implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -31,13 +37,24 @@ public final class RowParser implements Serializable {
   private final DataSettings settings;
   private final long seed;
   private final String sourceFile;
+  private final ConversationPrompt conversations;
+  private final String fileSplit;
   private InputFormat format;
   private transient CharsetDecoder decoder;
 
+  /** A parser of plain-text prompts (conversations rendered in safe-rlhf's format). */
   public RowParser(DataSettings settings, long seed, String sourceFile) {
+    this(settings, seed, sourceFile, ConversationPrompt.safeRlhf());
+  }
+
+  /** A parser whose conversational prompts {@code conversations} renders. */
+  public RowParser(DataSettings settings, long seed, String sourceFile,
+      ConversationPrompt conversations) {
     this.settings = settings;
     this.seed = seed;
     this.sourceFile = sourceFile;
+    this.conversations = conversations;
+    this.fileSplit = settings.givenSplit() ? GivenSplit.ofPath(sourceFile) : null;
     this.format = InputFormat.fromConfig(settings.format());
   }
 
@@ -101,11 +118,12 @@ public final class RowParser implements Serializable {
     try {
       switch (format) {
         case PKU_SAFERLHF:
-          return pairRow(PkuSafeRlhfParser.parse(node, settings, sourceName()), line);
+          return pairRow(PkuSafeRlhfParser.parse(node, settings, sourceName(), conversations),
+              split(node), line);
         case HH_RLHF:
-          return pairRow(HhRlhfParser.parse(node, settings), line);
+          return pairRow(HhRlhfParser.parse(node, settings), split(node), line);
         default:
-          return promptRow(PromptRecord.parse(node, settings), line);
+          return promptRow(PromptRecord.parse(node, settings, conversations), split(node), line);
       }
     } catch (BadRowException e) {
       return bad(line, e.describe(), raw);
@@ -121,22 +139,35 @@ public final class RowParser implements Serializable {
     return format;
   }
 
-  private Row pairRow(PreferencePair p, long line) {
+  /** The split the input names for this row (given splits), or null for the hash split. */
+  private String split(JsonNode node) throws BadRowException {
+    if (!settings.givenSplit()) {
+      return null;
+    }
+    String own = JsonFields.optionalText(node, "split");
+    return own != null ? GivenSplit.ofValue(own) : fileSplit;
+  }
+
+  private String splitOf(String promptId, String given) {
+    return given != null ? given : PromptSplit.of(promptId, seed, settings.testFraction());
+  }
+
+  private Row pairRow(PreferencePair p, String given, long line) {
     String promptId = p.promptId();
     return RowFactory.create("pair", p.pairId(), promptId, p.prompt(), p.response0(),
         p.response1(), p.betterResponseId(), p.saferResponseId(), p.isResponse0Safe(),
         p.isResponse1Safe(), p.response0Severity(), p.response1Severity(),
         scala.jdk.javaapi.CollectionConverters.asScala(p.response0HarmCategories()).toSeq(),
         scala.jdk.javaapi.CollectionConverters.asScala(p.response1HarmCategories()).toSeq(),
-        p.category(), p.source(), PromptSplit.of(promptId, seed, settings.testFraction()),
+        p.category(), p.source(), splitOf(promptId, given),
         p.promptSource(), p.response0Source(), p.response1Source(), sourceFile, line, null, null);
   }
 
-  private Row promptRow(PromptRecord p, long line) {
+  private Row promptRow(PromptRecord p, String given, long line) {
     String promptId = p.promptId();
     return RowFactory.create("prompt", null, promptId, p.prompt(), null, null, null, null, null,
         null, null, null, null, null, p.category(), PromptRecord.SOURCE,
-        PromptSplit.of(promptId, seed, settings.testFraction()), null, null, null, sourceFile,
+        splitOf(promptId, given), null, null, null, sourceFile,
         line, null, null);
   }
 

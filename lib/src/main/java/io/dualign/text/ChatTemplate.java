@@ -5,7 +5,7 @@ package io.dualign.text;
  * {@code BEGINNING OF CONVERSATION: USER: {prompt} ASSISTANT:}. The template holds
  * {@code {prompt}} exactly once.
  */
-public record ChatTemplate(String template) {
+public record ChatTemplate(String template) implements java.io.Serializable {
   public static final String PLACEHOLDER = "{prompt}";
   public static final ChatTemplate SAFE_RLHF =
       new ChatTemplate("BEGINNING OF CONVERSATION: USER: {prompt} ASSISTANT:");

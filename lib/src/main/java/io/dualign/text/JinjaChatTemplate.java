@@ -53,6 +53,13 @@ public final class JinjaChatTemplate {
     return source;
   }
 
+  /** The special tokens the template sees ({@code bos_token}, ...). */
+  public Map<String, String> specialTokens() {
+    Map<String, String> out = new LinkedHashMap<>();
+    specialTokens.forEach((k, v) -> out.put(k, String.valueOf(v)));
+    return out;
+  }
+
   /**
    * The text of {@code messages}, followed by the assistant's turn opening when
    * {@code addGenerationPrompt}.

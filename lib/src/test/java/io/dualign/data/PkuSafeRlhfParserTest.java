@@ -126,7 +126,7 @@ class PkuSafeRlhfParserTest {
     ObjectNode r = row16();
     r.put("response_0", "Patch the tube!");
     DataSettings noSha = new DataSettings("x", "auto", 1, 0.3, 0.1, 0.03, 0.1, 0.01, false, false, 8000,
-        16000, 262144);
+        16000, 262144, "hash");
     assertEquals("Patch the tube!", PkuSafeRlhfParser.parse(r, noSha, "x").response0());
   }
 

@@ -12,13 +12,13 @@ public final class TestSettings {
   /** The defaults of conf/dualign.conf with the given input. */
   public static DataSettings defaults(String input) {
     return new DataSettings(input, "auto", 2000, 0.3, 0.1, 0.03, 0.1, 0.01, true, false, 8000, 16000,
-        262144);
+        262144, "hash");
   }
 
   /** The defaults, with empty responses quarantined. */
   public static DataSettings rejectingEmptyResponses(String input) {
     return new DataSettings(input, "auto", 2000, 0.3, 0.1, 0.03, 0.1, 0.01, true, true, 8000,
-        16000, 262144);
+        16000, 262144, "hash");
   }
 
   /**

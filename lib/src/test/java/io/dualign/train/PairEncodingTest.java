@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PairEncodingTest {
   private static final ObjectMapper M = new ObjectMapper();
   private static final DataSettings LIMITS = new DataSettings("x", "auto", 0, 0, 0, 0, 0.1, 0,
-      true, false, 8000, 16000, 262144);
+      true, false, 8000, 16000, 262144, "hash");
 
   private static ObjectNode row(String r0, String r1, boolean safe0, boolean safe1, int better,
       int safer, boolean sixteenColumns) {

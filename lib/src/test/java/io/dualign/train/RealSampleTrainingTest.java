@@ -72,7 +72,7 @@ class RealSampleTrainingTest {
   /** Every row of the sample as prepare makes it: parsed, checked, split by prompt. */
   static List<PairRow> pairs(Path file, long splitSeed) throws Exception {
     DataSettings limits = new DataSettings(file.toString(), "auto", 0, 0, 0, 0, TEST_FRACTION, 0,
-        true, false, 8000, 16000, 262144);
+        true, false, 8000, 16000, 262144, "hash");
     List<PairRow> rows = new ArrayList<>();
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       JsonNode node = JSON.readTree(line);

@@ -82,14 +82,7 @@ public final class HfCheckpoint {
 
     @Override
     public Optional<JinjaChatTemplate> chatTemplate() {
-      if (tokenizerConfig.chatTemplate() == null) {
-        return Optional.empty();
-      }
-      Map<String, String> special = new HashMap<>();
-      special.put("bos_token", tokenizerConfig.bosToken());
-      special.put("eos_token", tokenizerConfig.eosToken());
-      special.put("pad_token", tokenizerConfig.padToken());
-      return Optional.of(new JinjaChatTemplate(tokenizerConfig.chatTemplate(), special));
+      return HfCheckpoint.chatTemplate(tokenizerConfig);
     }
 
     @Override
@@ -139,6 +132,33 @@ public final class HfCheckpoint {
    */
   public static DataType computeType(DataType weightType, Device device) {
     return device.isGpu() ? weightType : DataType.FLOAT32;
+  }
+
+  /** The chat template of a tokenizer configuration, with its special tokens. */
+  static Optional<JinjaChatTemplate> chatTemplate(HfTokenizerConfig tc) {
+    if (tc.chatTemplate() == null) {
+      return Optional.empty();
+    }
+    Map<String, String> special = new HashMap<>();
+    special.put("bos_token", tc.bosToken());
+    special.put("eos_token", tc.eosToken());
+    special.put("pad_token", tc.padToken());
+    return Optional.of(new JinjaChatTemplate(tc.chatTemplate(), special));
+  }
+
+  /**
+   * The chat template of the folder {@code dir} (its {@code tokenizer_config.json}), read
+   * without loading the weights; empty when it has none.
+   *
+   * @throws HfModelException when the folder is not a Hugging Face model or its tokenizer
+   *     configuration is invalid
+   */
+  public static Optional<JinjaChatTemplate> chatTemplateOf(FileSystem fs, Path dir)
+      throws IOException {
+    HfFolder folder = HfFolder.open(fs, dir);
+    return chatTemplate(HfTokenizerConfig.parse(folder.readOptional(HfFolder.TOKENIZER_CONFIG),
+        dir + "/" + HfFolder.TOKENIZER_CONFIG, folder.readOptional(HfFolder.GENERATION_CONFIG),
+        dir + "/" + HfFolder.GENERATION_CONFIG));
   }
 
   /**
