@@ -4,11 +4,12 @@ import com.typesafe.config.Config;
 import java.io.Serializable;
 
 /**
- * {@code TrainSettings} are the settings of the {@code train} section: batch size, optimizer,
+ * {@code TrainSettings} are the settings of the {@code train} section: the micro-batch size and
+ * how many micro-batches accumulate into one optimizer step, optimizer,
  * schedule, clipping, logging, the score regulariser, and epochs and peak learning rate of each
  * training stage, and the LoRA adapter of the DPO epoch.
  */
-public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
+public record TrainSettings(int batchSize, int gradAccumulation, int warmupSteps, double weightDecay,
     double gradClipNorm, int logEverySteps, double scoreRegulariser, long maxTrainPairs,
     int sftEpochs, double sftLearningRate, int rewardEpochs, double rewardLearningRate,
     int costEpochs, double costLearningRate, Lora lora) implements Serializable {
@@ -46,7 +47,8 @@ public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
   }
 
   static TrainSettings from(Config c) {
-    return new TrainSettings(c.getInt("train.batchSize"), c.getInt("train.warmupSteps"),
+    return new TrainSettings(c.getInt("train.batchSize"), c.getInt("train.gradAccumulation"),
+        c.getInt("train.warmupSteps"),
         c.getDouble("train.weightDecay"), c.getDouble("train.gradClipNorm"),
         c.getInt("train.logEverySteps"), c.getDouble("train.scoreRegulariser"),
         c.getLong("train.maxTrainPairs"), c.getInt("train.sftEpochs"),

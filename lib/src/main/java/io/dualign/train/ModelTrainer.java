@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * A {@code ModelTrainer} takes AdamW steps on a {@link TrainableModel}: each step computes its
- * loss in a fresh sub-manager of the model's manager (so intermediates are freed every
- * step), back-propagates, clips the global gradient norm, and updates every parameter
+ * A {@code ModelTrainer} takes AdamW steps on a {@link TrainableModel}: each step computes the
+ * loss of each of its micro-batches in a fresh sub-manager of the model's manager (so
+ * intermediates are freed every micro-batch), back-propagates it (the gradients accumulate), clips the global gradient norm, and updates every parameter
  * with the learning rate of its warm-up + cosine schedule. Parameters in CPU memory are updated
  * by {@link HostAdamW} (one pass per parameter); others (a GPU) by DJL's AdamW on the engine —
  * the same update.
@@ -61,8 +61,28 @@ public final class ModelTrainer {
    * @param tokens tokens in the batch, for throughput figures
    */
   public StepStats step(Function<NDManager, NDArray> loss, long tokens) {
+    return step(List.of(loss), tokens);
+  }
+
+  /**
+   * One optimizer step over micro-batches: each loss is computed and back-propagated in turn
+   * (one micro-batch's activations in memory at a time), their gradients add up, and the step
+   * uses the sum. The losses must already be weighted so that their sum is the step's loss
+   * ({@link TrainingLoop#microBatches}); the sum is the loss the step reports.
+   *
+   * @param microLosses compute each micro-batch's weighted scalar loss with arrays of the given
+   *     (per-micro-batch) manager
+   * @param tokens tokens in all micro-batches, for throughput figures
+   */
+  public StepStats step(List<Function<NDManager, NDArray>> microLosses, long tokens) {
+    if (microLosses.isEmpty()) {
+      throw new IllegalArgumentException("an optimizer step needs at least one micro-batch");
+    }
     long t0 = System.nanoTime();
-    double lossValue = backward(loss);
+    double lossValue = 0;
+    for (Function<NDManager, NDArray> loss : microLosses) {
+      lossValue += backward(loss);
+    }
     if (!Double.isFinite(lossValue)) {
       throw new IllegalStateException("training diverged: loss " + lossValue + " at step "
           + (steps + 1));
@@ -92,7 +112,10 @@ public final class ModelTrainer {
         seconds);
   }
 
-  /** Computes the loss in a per-step manager and back-propagates it; returns its value. */
+  /**
+   * Computes the loss in a per-micro-batch manager and back-propagates it, adding to the
+   * gradients already held; returns its value.
+   */
   double backward(Function<NDManager, NDArray> loss) {
     try (NDManager sm = model.manager().newSubManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
