@@ -65,7 +65,7 @@ public final class StageTraining {
 
   private static OptimizerSettings optimizer(TrainSettings ts, double lr, int steps) {
     return new OptimizerSettings((float) lr, ts.warmupSteps(), steps, (float) ts.weightDecay(),
-        (float) ts.gradClipNorm());
+        (float) ts.gradClipNorm(), ts.lossScale());
   }
 
   /**

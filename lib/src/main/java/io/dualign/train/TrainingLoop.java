@@ -99,10 +99,13 @@ public final class TrainingLoop {
         if (window == logEvery || trainer.steps() == total) {
           lastLoss = windowLoss / window;
           history.add(new Logged(s.step(), lastLoss, seconds > 0 ? tokens / seconds : 0));
-          LOG.info("{}: step {}/{} epoch {} loss {} grad-norm {} lr {} {} tokens/s", name,
+          LossScaler ls = trainer.lossScaler();
+          LOG.info("{}: step {}/{} epoch {} loss {} grad-norm {} lr {} {} tokens/s{}", name,
               s.step(), total, epoch + 1, String.format("%.4f", lastLoss),
               String.format("%.3f", s.gradNorm()), String.format("%.2e", s.learningRate()),
-              String.format("%.0f", tokens / seconds));
+              String.format("%.0f", tokens / seconds), ls.isDynamic() || ls.scale() != 1
+                  ? String.format(" loss-scale %.0f, %d step(s) skipped", ls.scale(),
+                  ls.skippedSteps()) : "");
           windowLoss = 0;
           window = 0;
         }

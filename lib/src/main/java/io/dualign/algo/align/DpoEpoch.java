@@ -225,7 +225,8 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
       int accumulation = train.gradAccumulation();
       int steps = TrainingLoop.stepsFor(examples.size(), batchSize, accumulation, 1);
       ModelTrainer trainer = new ModelTrainer(policy, new OptimizerSettings((float) learningRate,
-          train.warmupSteps(), steps, (float) train.weightDecay(), (float) train.gradClipNorm()));
+          train.warmupSteps(), steps, (float) train.weightDecay(), (float) train.gradClipNorm(),
+          train.lossScale()));
       TrainingLoop.FitResult fit = TrainingLoop.fit("align " + method + " iteration " + iteration,
           trainer, objective, examples, batchSize, accumulation, 1, seed,
           train.logEverySteps());
