@@ -4,14 +4,31 @@ import com.typesafe.config.Config;
 import java.io.Serializable;
 
 /**
- * {@code TrainSettings} are the settings of the {@code train} section: batch size, optimizer,
- * schedule, clipping, logging, the score regulariser, and epochs and peak learning rate of each
- * training stage, and the LoRA adapter of the DPO epoch.
+ * {@code TrainSettings} are the settings of the {@code train} section: the micro-batch size and
+ * how many micro-batches accumulate into one optimizer step, optimizer,
+ * schedule, clipping, logging, the score regulariser, epochs and peak learning rate of each
+ * training stage, the loss scaling of float16 training, and the LoRA adapter.
  */
-public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
+public record TrainSettings(int batchSize, int gradAccumulation, int warmupSteps, double weightDecay,
     double gradClipNorm, int logEverySteps, double scoreRegulariser, long maxTrainPairs,
     int sftEpochs, double sftLearningRate, int rewardEpochs, double rewardLearningRate,
-    int costEpochs, double costLearningRate, Lora lora) implements Serializable {
+    int costEpochs, double costLearningRate, String lossScale, Lora lora)
+    implements Serializable {
+  public TrainSettings {
+    String v = lossScale.trim();
+    boolean number;
+    try {
+      double d = Double.parseDouble(v);
+      number = d > 0 && !Double.isInfinite(d);
+    } catch (NumberFormatException e) {
+      number = false;
+    }
+    if (!number && !v.equals("dynamic") && !v.equals("none")) {
+      throw new ConfigError("train.lossScale: '" + lossScale + "' is not dynamic, none or a "
+          + "number > 0");
+    }
+  }
+
   /**
    * The {@code train.lora} section: rank {@code r} (0: full fine-tuning), {@code alpha},
    * {@code dropout} and the target projections.
@@ -46,12 +63,13 @@ public record TrainSettings(int batchSize, int warmupSteps, double weightDecay,
   }
 
   static TrainSettings from(Config c) {
-    return new TrainSettings(c.getInt("train.batchSize"), c.getInt("train.warmupSteps"),
+    return new TrainSettings(c.getInt("train.batchSize"), c.getInt("train.gradAccumulation"),
+        c.getInt("train.warmupSteps"),
         c.getDouble("train.weightDecay"), c.getDouble("train.gradClipNorm"),
         c.getInt("train.logEverySteps"), c.getDouble("train.scoreRegulariser"),
         c.getLong("train.maxTrainPairs"), c.getInt("train.sftEpochs"),
         c.getDouble("train.sftLearningRate"), c.getInt("train.rewardEpochs"),
         c.getDouble("train.rewardLearningRate"), c.getInt("train.costEpochs"),
-        c.getDouble("train.costLearningRate"), Lora.from(c));
+        c.getDouble("train.costLearningRate"), c.getString("train.lossScale"), Lora.from(c));
   }
 }

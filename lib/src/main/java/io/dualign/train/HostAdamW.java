@@ -42,17 +42,17 @@ final class HostAdamW {
   }
 
   /**
-   * Whether every parameter can be updated on the host: float32 on the CPU, its weights visible
+   * Whether every array the optimizer updates (a float32 parameter, or the float32 master copy
+   * of a float16 one) can be updated on the host: float32 on the CPU, its weights visible
    * as a direct buffer over the tensor's own memory ({@link #aliases}), and its state — two
    * moments plus the copies of the largest parameter, 4 bytes per element each — within a
    * quarter of {@code heapBytes} (a model too large for the heap keeps DJL's AdamW on the
    * engine, whose moments live in native memory).
    */
-  static boolean supports(List<Parameter> params, long heapBytes) {
+  static boolean supports(List<NDArray> weights, long heapBytes) {
     long elements = 0;
     long largest = 0;
-    for (Parameter p : params) {
-      NDArray a = p.getArray();
+    for (NDArray a : weights) {
       if (!ai.djl.Device.Type.CPU.equals(a.getDevice().getDeviceType())
           || a.getDataType() != DataType.FLOAT32 || !aliases(a)) {
         return false;
@@ -96,33 +96,42 @@ final class HostAdamW {
    */
   void update(Parameter p, int t, float lr, float scale) {
     NDArray weight = p.getArray();
+    try (NDArray gradient = weight.getGradient()) {
+      update(p.getId(), p.getName(), weight, gradient, t, lr, scale);
+    }
+  }
+
+  /**
+   * One step of the float32 array {@code weight} (parameter {@code id}'s, or its float32 master
+   * copy) from {@code gradient} (float32, dense, on the CPU), which is zero afterwards.
+   */
+  void update(String id, String name, NDArray weight, NDArray gradient, int t, float lr,
+      float scale) {
     int n = Math.toIntExact(weight.size());
     double coef1 = 1.0 - Math.pow(BETA1, t);
     double coef2 = 1.0 - Math.pow(BETA2, t);
     float lrBias = (float) (lr * Math.sqrt(coef2) / coef1);
     FloatBuffer wb = weight.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    try (NDArray gradient = weight.getGradient()) {
-      float[][] mv = moments.get(p.getId());
-      if (mv == null) { // first step of this parameter: its gradient must be writable in place
-        if (!aliases(gradient)) {
-          throw new IllegalStateException("the gradient of parameter " + p.getName()
-              + " is not a dense CPU tensor the host update can write to");
-        }
-        mv = new float[][] {new float[n], new float[n]};
-        moments.put(p.getId(), mv);
+    float[][] mv = moments.get(id);
+    if (mv == null) { // first step of this parameter: its gradient must be writable in place
+      if (!aliases(gradient)) {
+        throw new IllegalStateException("the gradient of parameter " + name
+            + " is not a dense CPU tensor the host update can write to");
       }
-      FloatBuffer gb = gradient.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
-      if (w.length < n) {
-        w = new float[n];
-        g = new float[n];
-      }
-      wb.get(0, w, 0, n);
-      gb.get(0, g, 0, n);
-      step(w, g, mv[0], mv[1], n, lr, lrBias, weightDecay, scale);
-      wb.put(0, w, 0, n);
-      java.util.Arrays.fill(g, 0, n, 0f);
-      gb.put(0, g, 0, n);
+      mv = new float[][] {new float[n], new float[n]};
+      moments.put(id, mv);
     }
+    FloatBuffer gb = gradient.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    if (w.length < n) {
+      w = new float[n];
+      g = new float[n];
+    }
+    wb.get(0, w, 0, n);
+    gb.get(0, g, 0, n);
+    step(w, g, mv[0], mv[1], n, lr, lrBias, weightDecay, scale);
+    wb.put(0, w, 0, n);
+    java.util.Arrays.fill(g, 0, n, 0f);
+    gb.put(0, g, 0, n);
   }
 
   /** The update of the first {@code n} elements of a parameter. */

@@ -37,6 +37,19 @@ public final class SftObjective implements Objective<SftExample> {
     return Losses.nextToken(t.logProbs(), t.count());
   }
 
+  /**
+   * The response tokens the loss averages over: every one but a row's first token when the row
+   * has no prompt (nothing predicts it).
+   */
+  @Override
+  public double weight(List<SftExample> examples) {
+    long n = 0;
+    for (SftExample e : examples) {
+      n += e.prompt().length > 0 ? e.response().length : Math.max(0, e.response().length - 1);
+    }
+    return n;
+  }
+
   @Override
   public long tokens(List<SftExample> examples) {
     long n = 0;

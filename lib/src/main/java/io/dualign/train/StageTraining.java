@@ -65,7 +65,7 @@ public final class StageTraining {
 
   private static OptimizerSettings optimizer(TrainSettings ts, double lr, int steps) {
     return new OptimizerSettings((float) lr, ts.warmupSteps(), steps, (float) ts.weightDecay(),
-        (float) ts.gradClipNorm());
+        (float) ts.gradClipNorm(), ts.lossScale());
   }
 
   /**
@@ -103,10 +103,12 @@ public final class StageTraining {
         SftObjective obj = new SftObjective(lm, tok.padId());
         Map<String, Double> before = testEx.isEmpty() ? Map.of() : obj.evaluate(testEx,
             ts.batchSize());
-        int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), ts.sftEpochs());
+        int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), ts.gradAccumulation(),
+            ts.sftEpochs());
         ModelTrainer trainer = new ModelTrainer(lm, optimizer(ts, ts.sftLearningRate(), steps));
         TrainingLoop.FitResult fit = TrainingLoop.fit("sft", trainer, obj, trainEx,
-            ts.batchSize(), ts.sftEpochs(), runSeed ^ SFT_SEED, ts.logEverySteps());
+            ts.batchSize(), ts.gradAccumulation(), ts.sftEpochs(), runSeed ^ SFT_SEED,
+            ts.logEverySteps());
         Map<String, Double> after = testEx.isEmpty() ? Map.of() : obj.evaluate(testEx,
             ts.batchSize());
         Map<String, Object> s = new LinkedHashMap<>();
@@ -248,10 +250,11 @@ public final class StageTraining {
     int epochs = kind == ScoreObjective.Kind.REWARD ? ts.rewardEpochs() : ts.costEpochs();
     double lr = kind == ScoreObjective.Kind.REWARD ? ts.rewardLearningRate()
         : ts.costLearningRate();
-    int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), epochs);
+    int steps = TrainingLoop.stepsFor(trainEx.size(), ts.batchSize(), ts.gradAccumulation(),
+        epochs);
     ModelTrainer trainer = new ModelTrainer(sm, optimizer(ts, lr, steps));
     TrainingLoop.FitResult fit = TrainingLoop.fit(name, trainer, obj, trainEx, ts.batchSize(),
-        epochs, seed, ts.logEverySteps());
+        ts.gradAccumulation(), epochs, seed, ts.logEverySteps());
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("train_pairs", train.size());
     s.put("test_pairs", test.size());

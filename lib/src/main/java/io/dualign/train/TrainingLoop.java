@@ -1,15 +1,22 @@
 package io.dualign.train;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dualign.model.Scalars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code TrainingLoop} runs epochs of shuffled mini-batches of an {@link Objective} through a
- * {@link ModelTrainer}, logging loss and tokens per second every {@code logEvery} steps.
+ * {@link ModelTrainer}: each optimizer step takes {@code batchSize × accumulation} examples as
+ * {@code accumulation} micro-batches of {@code batchSize} whose gradients add up (each weighted by
+ * its share of the step's {@link Objective#weight}, so the step equals one on the whole batch),
+ * logging loss and tokens per second every {@code logEvery} optimizer steps.
  */
 public final class TrainingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -46,16 +53,30 @@ public final class TrainingLoop {
     }
   }
 
-  /** Optimizer steps for {@code epochs} over {@code n} examples in batches of {@code batchSize}. */
-  public static int stepsFor(int n, int batchSize, int epochs) {
-    return epochs * ((n + batchSize - 1) / batchSize);
+  /**
+   * Optimizer steps for {@code epochs} over {@code n} examples in micro-batches of
+   * {@code batchSize}, {@code accumulation} of them per step.
+   */
+  public static int stepsFor(int n, int batchSize, int accumulation, int epochs) {
+    long perStep = (long) batchSize * accumulation;
+    return Math.toIntExact(epochs * ((n + perStep - 1) / perStep));
   }
 
+  /**
+   * Trains {@code trainer}'s model on {@code train} for {@code epochs}, shuffled by {@code seed},
+   * in optimizer steps of {@code accumulation} micro-batches of {@code batchSize} examples (the
+   * last step of an epoch may hold fewer).
+   */
   public static <E> FitResult fit(String name, ModelTrainer trainer, Objective<E> objective,
-      List<E> train, int batchSize, int epochs, long seed, int logEvery) {
+      List<E> train, int batchSize, int accumulation, int epochs, long seed, int logEvery) {
     if (train.isEmpty()) {
       throw new IllegalArgumentException(name + ": no training examples");
     }
+    if (batchSize < 1 || accumulation < 1) {
+      throw new IllegalArgumentException(name + ": batch size " + batchSize
+          + " and gradient accumulation " + accumulation + " must be >= 1");
+    }
+    int perStep = Math.multiplyExact(batchSize, accumulation);
     Random rnd = new Random(seed);
     List<E> order = new ArrayList<>(train);
     long tokens = 0;
@@ -63,13 +84,14 @@ public final class TrainingLoop {
     double windowLoss = 0;
     int window = 0;
     double lastLoss = Double.NaN;
-    int total = stepsFor(train.size(), batchSize, epochs);
+    int total = stepsFor(train.size(), batchSize, accumulation, epochs);
     List<Logged> history = new ArrayList<>();
     for (int epoch = 0; epoch < epochs; epoch++) {
       Collections.shuffle(order, rnd);
-      for (int i = 0; i < order.size(); i += batchSize) {
-        List<E> batch = order.subList(i, Math.min(order.size(), i + batchSize));
-        StepStats s = trainer.step(m -> objective.loss(m, batch, true), objective.tokens(batch));
+      for (int i = 0; i < order.size(); i += perStep) {
+        List<E> batch = order.subList(i, Math.min(order.size(), i + perStep));
+        StepStats s = trainer.step(microBatches(objective, batch, batchSize),
+            objective.tokens(batch));
         tokens += s.tokens();
         seconds += s.seconds();
         windowLoss += s.loss();
@@ -77,10 +99,13 @@ public final class TrainingLoop {
         if (window == logEvery || trainer.steps() == total) {
           lastLoss = windowLoss / window;
           history.add(new Logged(s.step(), lastLoss, seconds > 0 ? tokens / seconds : 0));
-          LOG.info("{}: step {}/{} epoch {} loss {} grad-norm {} lr {} {} tokens/s", name,
+          LossScaler ls = trainer.lossScaler();
+          LOG.info("{}: step {}/{} epoch {} loss {} grad-norm {} lr {} {} tokens/s{}", name,
               s.step(), total, epoch + 1, String.format("%.4f", lastLoss),
               String.format("%.3f", s.gradNorm()), String.format("%.2e", s.learningRate()),
-              String.format("%.0f", tokens / seconds));
+              String.format("%.0f", tokens / seconds), ls.isDynamic() || ls.scale() != 1
+                  ? String.format(" loss-scale %.0f, %d step(s) skipped", ls.scale(),
+                  ls.skippedSteps()) : "");
           windowLoss = 0;
           window = 0;
         }
@@ -88,5 +113,34 @@ public final class TrainingLoop {
     }
     return new FitResult(trainer.steps(), lastLoss, seconds > 0 ? tokens / seconds : 0, tokens,
         seconds, List.copyOf(history));
+  }
+
+  /**
+   * The losses of {@code batch}'s micro-batches of {@code size}, each scaled by its share of the
+   * batch's {@link Objective#weight} (equal shares when the batch weighs nothing): their sum is
+   * the batch's mean loss, and so are their accumulated gradients.
+   */
+  static <E> List<Function<NDManager, NDArray>> microBatches(Objective<E> objective,
+      List<E> batch, int size) {
+    List<List<E>> parts = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i += size) {
+      parts.add(batch.subList(i, Math.min(batch.size(), i + size)));
+    }
+    double[] w = new double[parts.size()];
+    double total = 0;
+    for (int k = 0; k < w.length; k++) {
+      w[k] = objective.weight(parts.get(k));
+      total += w[k];
+    }
+    List<Function<NDManager, NDArray>> out = new ArrayList<>();
+    for (int k = 0; k < w.length; k++) {
+      List<E> part = parts.get(k);
+      double share = total > 0 ? w[k] / total : 1.0 / w.length;
+      out.add(m -> {
+        NDArray l = objective.loss(m, part, true);
+        return share == 1.0 ? l : l.mul(Scalars.of(l, share));
+      });
+    }
+    return out;
   }
 }

@@ -24,9 +24,9 @@ class DpoObjectiveTest {
       Map<String, Double> before = obj.evaluate(test, 32);
       assertEquals(Math.log(2), before.get("loss"), 1e-5, "policy == reference: loss is log 2");
       assertEquals(0.0, before.get("mean_margin"), 1e-5);
-      int steps = TrainingLoop.stepsFor(train.size(), 16, 3);
+      int steps = TrainingLoop.stepsFor(train.size(), 16, 1, 3);
       ModelTrainer t = new ModelTrainer(policy, new OptimizerSettings(2e-3f, 3, steps, 0f, 1f));
-      TrainingLoop.fit("dpo", t, obj, train, 16, 3, 5, 8);
+      TrainingLoop.fit("dpo", t, obj, train, 16, 1, 3, 5, 8);
       Map<String, Double> after = obj.evaluate(test, 32);
       assertTrue(after.get("loss") < 0.5 * Math.log(2), after.toString());
       assertTrue(after.get("accuracy") >= 0.9, after.toString());

@@ -153,10 +153,10 @@ class RealSampleTrainingTest {
         try (BuiltInTransformer m = BuiltInTransformer.create(arch, seed, Device.cpu())) {
           ScoreObjective obj = new ScoreObjective(m, kind, tok.padId(), 0.001f);
           before.put(kind, obj.evaluate(probe, 64).get("loss"));
-          int steps = TrainingLoop.stepsFor(trainEx.size(), b.batchPairs(), b.epochs());
+          int steps = TrainingLoop.stepsFor(trainEx.size(), b.batchPairs(), 1, b.epochs());
           ModelTrainer t = new ModelTrainer(m, new OptimizerSettings(b.learningRate(), 8, steps,
               0.01f, 1f));
-          TrainingLoop.fit(kind.name(), t, obj, trainEx, b.batchPairs(), b.epochs(), seed, 20);
+          TrainingLoop.fit(kind.name(), t, obj, trainEx, b.batchPairs(), 1, b.epochs(), seed, 20);
           after.put(kind, obj.evaluate(probe, 64).get("loss"));
           heldOut.put(kind, obj.evaluate(testEx, 64));
         }

@@ -199,9 +199,10 @@ public final class AlignRun {
         .withColumn("run_id", lit(runId)).withColumn("iteration", lit(t));
     labelled.write().parquet(out.uri(PAIRS));
     double relabelSeconds = (System.nanoTime() - t0) / 1e9;
-    DpoEpoch epoch = new DpoEpoch(deliver(prevDir), out.uri(MODEL), cfg.model(), cfg.train(),
-        as.batchSize(), as.learningRate(), cfg.dual().beta(), cfg.run().seed(), t,
-        method.cliName(), cfg.runtime().oneTaskThreads());
+    DpoEpoch epoch = DpoEpoch.builder(method.cliName(), t).previous(deliver(prevDir))
+        .outputDir(out.uri(MODEL)).model(cfg.model()).train(cfg.train())
+        .batchSize(as.batchSize()).learningRate(as.learningRate()).beta(cfg.dual().beta())
+        .runSeed(cfg.run().seed()).threads(cfg.runtime().oneTaskThreads()).build();
     List<String> results = spark.read().parquet(out.uri(PAIRS)).select(
         AlignPairs.trainingColumns()).coalesce(1).mapPartitions(epoch, Encoders.STRING())
         .collectAsList();

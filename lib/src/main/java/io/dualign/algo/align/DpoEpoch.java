@@ -67,24 +67,121 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
   private final String method;
   private final int threads;
 
+  private DpoEpoch(Builder b) {
+    this.previous = b.previous;
+    this.outputDir = b.outputDir;
+    this.model = b.model;
+    this.train = b.train;
+    this.batchSize = b.batchSize;
+    this.learningRate = b.learningRate;
+    this.beta = b.beta;
+    this.runSeed = b.runSeed;
+    this.iteration = b.iteration;
+    this.method = b.method;
+    this.threads = b.threads;
+  }
+
+  /** A builder of the epoch of align {@code method}'s iteration {@code iteration}. */
+  public static Builder builder(String method, int iteration) {
+    return new Builder(method, iteration);
+  }
+
   /**
-   * @param previous θ(t−1): a built-in checkpoint or a TorchScript causal-LM bundle (trained
-   *     through DJL with {@code trainParam}; θ(t) is then written as a new verified bundle)
+   * {@code Builder} collects a DPO epoch's settings; {@link #build} refuses one left unset or out
+   * of range, naming it. The DPO micro-batch is {@link #batchSize} pairs; {@code
+   * train.gradAccumulation} of them make one optimizer step.
    */
-  public DpoEpoch(ModelRef previous, String outputDir, ModelSettings model, TrainSettings train,
-      int batchSize, double learningRate, double beta, long runSeed, int iteration, String method,
-      int threads) {
-    this.previous = previous;
-    this.outputDir = outputDir;
-    this.model = model;
-    this.train = train;
-    this.batchSize = batchSize;
-    this.learningRate = learningRate;
-    this.beta = beta;
-    this.runSeed = runSeed;
-    this.iteration = iteration;
-    this.method = method;
-    this.threads = threads;
+  public static final class Builder {
+    private final String method;
+    private final int iteration;
+    private ModelRef previous;
+    private String outputDir;
+    private ModelSettings model;
+    private TrainSettings train;
+    private int batchSize;
+    private double learningRate = Double.NaN;
+    private double beta = Double.NaN;
+    private Long runSeed;
+    private int threads;
+
+    private Builder(String method, int iteration) {
+      this.method = method;
+      this.iteration = iteration;
+    }
+
+    /**
+     * θ(t−1): a built-in checkpoint, a Hugging Face folder or a TorchScript causal-LM bundle
+     * (trained through DJL with {@code trainParam}; θ(t) is then written as a new verified bundle).
+     */
+    public Builder previous(ModelRef v) {
+      previous = v;
+      return this;
+    }
+
+    /** Where θ(t) is written. */
+    public Builder outputDir(String v) {
+      outputDir = v;
+      return this;
+    }
+
+    public Builder model(ModelSettings v) {
+      model = v;
+      return this;
+    }
+
+    /** The {@code train} section: schedule, clipping, LoRA, gradient accumulation. */
+    public Builder train(TrainSettings v) {
+      train = v;
+      return this;
+    }
+
+    /** Pairs per micro-batch ({@code align.batchSize}). */
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    public Builder learningRate(double v) {
+      learningRate = v;
+      return this;
+    }
+
+    public Builder beta(double v) {
+      beta = v;
+      return this;
+    }
+
+    /** The run's seed, mixed with the iteration and method into the data order's seed. */
+    public Builder runSeed(long v) {
+      runSeed = v;
+      return this;
+    }
+
+    /** Engine threads of the task. */
+    public Builder threads(int v) {
+      threads = v;
+      return this;
+    }
+
+    public DpoEpoch build() {
+      String what = "DPO epoch of align " + method + " iteration " + iteration + ": ";
+      if (previous == null || outputDir == null || model == null || train == null
+          || runSeed == null) {
+        throw new IllegalStateException(what + "previous, outputDir, model, train and runSeed "
+            + "must all be set");
+      }
+      if (batchSize < 1) {
+        throw new IllegalArgumentException(what + "batch size must be >= 1, was " + batchSize);
+      }
+      if (!(learningRate > 0) || !(beta > 0)) {
+        throw new IllegalArgumentException(what + "learning rate and beta must be > 0, were "
+            + learningRate + " and " + beta);
+      }
+      if (threads < 1) {
+        throw new IllegalArgumentException(what + "engine threads must be >= 1, was " + threads);
+      }
+      return new DpoEpoch(this);
+    }
   }
 
   /** A labelled pair as the epoch holds it. */
@@ -125,11 +222,14 @@ public final class DpoEpoch implements MapPartitionsFunction<Row, String> {
             : new DpoExample(prompt, y0, y1, p.ref0(), p.ref1()));
       }
       DpoObjective objective = new DpoObjective(policy, pad, (float) beta);
-      int steps = TrainingLoop.stepsFor(examples.size(), batchSize, 1);
+      int accumulation = train.gradAccumulation();
+      int steps = TrainingLoop.stepsFor(examples.size(), batchSize, accumulation, 1);
       ModelTrainer trainer = new ModelTrainer(policy, new OptimizerSettings((float) learningRate,
-          train.warmupSteps(), steps, (float) train.weightDecay(), (float) train.gradClipNorm()));
+          train.warmupSteps(), steps, (float) train.weightDecay(), (float) train.gradClipNorm(),
+          train.lossScale()));
       TrainingLoop.FitResult fit = TrainingLoop.fit("align " + method + " iteration " + iteration,
-          trainer, objective, examples, batchSize, 1, seed, train.logEverySteps());
+          trainer, objective, examples, batchSize, accumulation, 1, seed,
+          train.logEverySteps());
       DpoFigures figures = figures(policy, pad, examples, batchSize, beta);
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("pairs", pairs.size());

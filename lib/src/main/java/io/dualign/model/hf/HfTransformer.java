@@ -83,6 +83,12 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
     return out;
   }
 
+  /** The decoder's computation type: float16 for float16 weights on a GPU, else float32. */
+  @Override
+  public DataType computeType() {
+    return net.computeType();
+  }
+
   @Override
   public int vocabSize() {
     return net.config().vocabSize();
@@ -170,8 +176,14 @@ public final class HfTransformer implements CausalLm, ScoreModel, AutoCloseable 
     };
   }
 
+  /**
+   * {@code a} in float32, on the gradient path: DJL 0.36's {@code toType} is a detached cast (no
+   * gradient flows back through it), so a float16 head output (float16 computation on a GPU) is
+   * promoted by a product with a float32 {@code [1]} one instead, which autograd follows.
+   */
   private static NDArray f32(NDArray a) {
-    return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+    return a.getDataType() == DataType.FLOAT32 ? a
+        : a.mul(a.getManager().ones(new ai.djl.ndarray.types.Shape(1), DataType.FLOAT32));
   }
 
   private void requireLm() {

@@ -16,6 +16,7 @@ import io.dualign.train.DpoObjective;
 import io.dualign.train.ModelTrainer;
 import io.dualign.train.OptimizerSettings;
 import io.dualign.train.PreferenceExample;
+import io.dualign.train.TrainingLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,6 +152,52 @@ class LoraTest {
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
         () -> new LoraSpec(8, 16, 0, List.of("qkv")));
     assertTrue(bad.getMessage().contains("'qkv'"), bad.getMessage());
+  }
+
+  /**
+   * Gradient accumulation with a LoRA adapter: two DPO steps of 2 micro-batches of 3 pairs train
+   * the adapter as two steps of 6 pairs do, to float tolerance (the base stays frozen in both).
+   */
+  @Test
+  void accumulatedDpoMicroBatchesTrainTheAdapterAsTheWholeBatch() throws Exception {
+    try (HfCheckpoint.Loaded whole = HfParityTest.load("llama-gqa-tied", "float32");
+        HfCheckpoint.Loaded accumulated = HfParityTest.load("llama-gqa-tied", "float32")) {
+      whole.model().decoder().attachLora(ATTENTION, whole.model().manager(), 3);
+      accumulated.model().decoder().attachLora(ATTENTION, accumulated.model().manager(), 3);
+      List<DpoExample> p = pairs(whole.causalLm(), 12);
+      OptimizerSettings o = new OptimizerSettings(1e-3f, 0, 2, 0.01f, 1f);
+      TrainingLoop.FitResult w = TrainingLoop.fit("whole", new ModelTrainer(whole.causalLm(), o),
+          new DpoObjective(whole.causalLm(), 3, 0.1f), p, 6, 1, 1, 4, 1);
+      TrainingLoop.FitResult k = TrainingLoop.fit("accumulated", new ModelTrainer(
+          accumulated.causalLm(), o), new DpoObjective(accumulated.causalLm(), 3, 0.1f), p, 3, 2,
+          1, 4, 1);
+      assertEquals(2, w.steps());
+      assertEquals(2, k.steps());
+      assertEquals(w.lastLoss(), k.lastLoss(), 1e-6);
+      double rel = relativeDifference(
+          accumulated.model().trainableParameters(), whole.model().trainableParameters());
+      assertTrue(rel < 1e-6, "adapters differ by " + rel + " relative");
+      Map<String, float[]> a = snapshot(accumulated.model().decoder().parametersByName());
+      Map<String, float[]> b = snapshot(whole.model().decoder().parametersByName());
+      for (String name : b.keySet()) {
+        assertArrayEquals(b.get(name), a.get(name), name + " (frozen) changed differently");
+      }
+    }
+  }
+
+  /** ‖a − b‖ / ‖b‖ over every parameter. */
+  private static double relativeDifference(List<Parameter> a, List<Parameter> b) {
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < a.size(); i++) {
+      float[] x = a.get(i).getArray().toFloatArray();
+      float[] y = b.get(i).getArray().toFloatArray();
+      for (int j = 0; j < x.length; j++) {
+        diff += (double) (x[j] - y[j]) * (x[j] - y[j]);
+        norm += (double) y[j] * y[j];
+      }
+    }
+    return Math.sqrt(diff / norm);
   }
 
   /** Seeded random pairs whose reference log-probs are the current policy's. */
