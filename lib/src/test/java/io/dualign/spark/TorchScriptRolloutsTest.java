@@ -77,8 +77,9 @@ class TorchScriptRolloutsTest {
   }
 
   static ScoringSpec scoring(ModelRef score) {
-    return new ScoringSpec(score, score, List.of(UtilityScorer.parse("safety=-cost")), TEMPLATE,
-        MAX_PROMPT, MAX_RESPONSE, false, 4, false, 1, false);
+    return ScoringSpec.builder(score, score).utilities(List.of(UtilityScorer.parse("safety=-cost")))
+        .chatTemplate(TEMPLATE).maxPromptTokens(MAX_PROMPT).maxResponseTokens(MAX_RESPONSE)
+        .batchSize(4).build();
   }
 
   static RolloutSpec rollout(ModelRef policy, ModelRef score, double temperature) {
