@@ -110,7 +110,7 @@ public final class PairScoring {
       ExecutorModels.applyThreads(spec.threadsPerTask());
       Device device = ExecutorModels.taskDevice();
       TextScorers scorers = new TextScorers(spec, device);
-      FaultInjection.maybeFail(spec.failOnceForTesting(), "score");
+      FaultInjection.maybeFail("score");
       String executorId = SparkEnv.get() == null ? null : SparkEnv.get().executorId();
       return new PairBatches(spec, metrics, scorers, input, device.toString(), executorId);
     }

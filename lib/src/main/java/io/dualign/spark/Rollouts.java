@@ -137,7 +137,7 @@ public final class Rollouts {
       Device device = ExecutorModels.taskDevice();
       LoadedModel policy = ExecutorModels.lease(spec.policy(), device).get();
       TextScorers scorers = score ? new TextScorers(spec.scoring(), device) : null;
-      FaultInjection.maybeFail(spec.scoring().failOnceForTesting(), "rollout");
+      FaultInjection.maybeFail("rollout");
       TaskContext ctx = TaskContext.get();
       String gpu = String.join(",", ExecutorProbe.gpuAddresses(ctx));
       return new Batches(spec, metrics, policy, scorers, input, device.toString(),

@@ -149,9 +149,6 @@ public final class RunModels {
     if (r.goldScoresFor(config.data().input())) {
       b.with(ScoringSpec.Option.GOLD_SCORES);
     }
-    if (r.failOnceForTesting()) {
-      b.with(ScoringSpec.Option.FAIL_ONCE_FOR_TESTING);
-    }
     return b.build();
   }
 

@@ -26,9 +26,7 @@ public record ScoringSpec(ModelRef reward, ModelRef cost, List<UtilityScorer> ut
     /** Cut an over-long prompt to {@code maxPromptTokens}; without it the row gets an error. */
     TRUNCATE_PROMPTS,
     /** Add the synthetic world's gold reward and cost columns. */
-    GOLD_SCORES,
-    /** Test only: the first attempt of partition 0 fails, see {@link FaultInjection}. */
-    FAIL_ONCE_FOR_TESTING
+    GOLD_SCORES
   }
 
   public ScoringSpec {
@@ -64,11 +62,6 @@ public record ScoringSpec(ModelRef reward, ModelRef cost, List<UtilityScorer> ut
   /** Whether gold scores are added ({@link Option#GOLD_SCORES}). */
   public boolean gold() {
     return options.contains(Option.GOLD_SCORES);
-  }
-
-  /** Whether the test-only fault injection is on ({@link Option#FAIL_ONCE_FOR_TESTING}). */
-  public boolean failOnceForTesting() {
-    return options.contains(Option.FAIL_ONCE_FOR_TESTING);
   }
 
   /** The utility columns in order ({@code utility_<constraint>}). */

@@ -1,6 +1,5 @@
 package io.dualign.spark;
 
-import static io.dualign.spark.ScoringSpec.Option.FAIL_ONCE_FOR_TESTING;
 import static io.dualign.spark.ScoringSpec.Option.GOLD_SCORES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -184,12 +183,15 @@ class RolloutsTest {
     };
     spark.sparkContext().addSparkListener(l);
     try {
-      Dataset<Row> clean = Rollouts.sample(spark, prompts(6),
-          models.rollout(2, 3, models.scoring(8)));
-      Dataset<Row> retried = Rollouts.sample(spark, prompts(6),
-          models.rollout(2, 3, models.scoring(8, FAIL_ONCE_FOR_TESTING)));
-      Map<String, Map<String, Object>> a = byKey(clean);
-      Map<String, Map<String, Object>> b = byKey(retried);
+      Map<String, Map<String, Object>> a = byKey(Rollouts.sample(spark, prompts(6),
+          models.rollout(2, 3, models.scoring(8))));
+      Map<String, Map<String, Object>> b;
+      spark.sparkContext().setLocalProperty(FaultInjection.FAIL_ONCE, "true");
+      try {
+        b = byKey(Rollouts.sample(spark, prompts(6), models.rollout(2, 3, models.scoring(8))));
+      } finally {
+        spark.sparkContext().setLocalProperty(FaultInjection.FAIL_ONCE, null);
+      }
       spark.sparkContext().listenerBus().waitUntilEmpty();
       assertEquals(List.of(0), failedAttempts, "one injected failure, then a retry");
       assertEquals(12, b.size());
