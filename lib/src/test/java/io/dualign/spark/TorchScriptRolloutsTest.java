@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.dualign.config.UtilityScorer;
 import io.dualign.model.ModelFormat;
+import io.dualign.model.TokenBatch;
 import io.dualign.model.torchscript.BundleTokenizer;
-import io.dualign.model.torchscript.TokenBatch;
 import io.dualign.model.torchscript.TorchScriptBundle;
 import io.dualign.model.torchscript.TorchScriptCausalLm;
 import io.dualign.model.torchscript.TorchScriptScoreModel;
@@ -120,7 +120,7 @@ class TorchScriptRolloutsTest {
     List<Long> out = new ArrayList<>();
     for (int step = 0; step < NEW_TOKENS; step++) {
       long[] row = ids.stream().mapToLong(Long::longValue).toArray();
-      float[] last = lm.logits(TokenBatch.rightPadded(List.of(row), tok.padId(), 0))[0][
+      float[] last = lm.logits(TokenBatch.ofSequences(List.of(row), tok.padId(), TokenBatch.Padding.RIGHT, 0))[0][
           row.length - 1];
       int best = 0;
       for (int v = 1; v < last.length; v++) {
