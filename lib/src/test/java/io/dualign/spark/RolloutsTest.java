@@ -11,6 +11,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dualign.data.synthetic.GoldScore;
 import io.dualign.data.synthetic.GoldScorer;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.LoadedModel;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
@@ -49,10 +50,7 @@ class RolloutsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spark = SparkSession.builder().master("local[2,2]").appName("RolloutsTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
+    spark = TestSpark.builder().master("local[2,2]").appName("RolloutsTest").getOrCreate();
     models = TinyCheckpoints.write(tmp);
   }
 

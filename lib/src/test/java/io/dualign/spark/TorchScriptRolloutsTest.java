@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.dualign.config.UtilityScorer;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.ModelFormat;
 import io.dualign.model.TokenBatch;
 import io.dualign.model.torchscript.BundleTokenizer;
@@ -56,10 +57,8 @@ class TorchScriptRolloutsTest {
   @BeforeAll
   static void start() {
     System.setProperty(LocalModelFiles.ROOT_PROPERTY, tmp.resolve("model-cache").toString());
-    spark = SparkSession.builder().master("local[2]").appName("TorchScriptRolloutsTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
+    spark = TestSpark.builder().appName("TorchScriptRolloutsTest")
+        .config("spark.sql.shuffle.partitions", "2").getOrCreate();
   }
 
   @AfterAll
