@@ -114,9 +114,11 @@ final class RolloutBench {
     try {
       Configuration hadoop = new Configuration();
       ModelRef[] refs = writeModels(dir, ms, hadoop);
-      ScoringSpec scoring = new ScoringSpec(refs[1], refs[2],
-          List.of(UtilityScorer.parse("safety=-cost")), ms.chatTemplate(), ms.maxPromptTokens(),
-          ms.maxResponseTokens(), true, rs.scoreBatchSize(), false, threadsPerTask, false);
+      ScoringSpec scoring = ScoringSpec.builder(refs[1], refs[2])
+          .utilities(List.of(UtilityScorer.parse("safety=-cost"))).chatTemplate(ms.chatTemplate())
+          .maxPromptTokens(ms.maxPromptTokens()).maxResponseTokens(ms.maxResponseTokens())
+          .batchSize(rs.scoreBatchSize()).threadsPerTask(threadsPerTask)
+          .with(ScoringSpec.Option.TRUNCATE_PROMPTS).build();
       RolloutSpec spec = new RolloutSpec("bench", 0, refs[0], rs.samples(), rs.temperature(),
           rs.topP(), rs.topK(), rs.maxNewTokens(), config.run().seed(), rs.batchSize(), slots,
           scoring);
@@ -292,9 +294,10 @@ final class RolloutBench {
       }
       score[i] = ModelRef.of(p.toString(), hadoop);
     }
-    ScoringSpec spec = new ScoringSpec(score[0], score[1],
-        List.of(UtilityScorer.parse("safety=-cost")), "U: {prompt} A:", 24, 8, true, 256, false,
-        threads, false);
+    ScoringSpec spec = ScoringSpec.builder(score[0], score[1])
+        .utilities(List.of(UtilityScorer.parse("safety=-cost"))).chatTemplate("U: {prompt} A:")
+        .maxPromptTokens(24).maxResponseTokens(8).batchSize(256).threadsPerTask(threads)
+        .with(ScoringSpec.Option.TRUNCATE_PROMPTS).build();
     line("driver heap: scoring %,d and %,d synthetic rows (pairs x 2 responses) with a tiny "
         + "%s and short texts (prompts <= 24 tokens, responses <= 8), %d partitions",
         n / 10, n, tiny.describe(), slots * 4);

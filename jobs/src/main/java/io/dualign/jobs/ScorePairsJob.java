@@ -51,7 +51,7 @@ final class ScorePairsJob implements StageJob {
     try {
       // Pairs are scored as the training stages encoded them: over-long prompts are cut.
       scoring = RunModels.scoring(cfg, dir, spark.sparkContext().hadoopConfiguration())
-          .withTruncatePrompts(true);
+          .with(ScoringSpec.Option.TRUNCATE_PROMPTS);
     } catch (IllegalStateException e) {
       throw new ConfigError(Stage.SCORE.cliName() + ": " + e.getMessage(), e);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.hf.HfCheckpoint;
 import io.dualign.model.hf.HfFolder;
 import java.nio.file.Files;
@@ -73,9 +74,7 @@ class HfStagesTest {
     assertEquals(10, ((Number) m.get("rows")).intValue(), m.toString());
     assertEquals(0, ((Number) m.get("error_rows")).intValue(), m.toString());
     assertEquals("hugging-face", m.get("policy_format"));
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("check")
-        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark = TestSpark.builder().master("local[1]").appName("check").getOrCreate();
     try {
       List<Row> rows = spark.read().parquet(runDir.resolve("sample-ref/samples").toString())
           .collectAsList();

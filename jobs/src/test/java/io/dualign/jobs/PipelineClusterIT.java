@@ -3,6 +3,7 @@ package io.dualign.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.dual.TestSpark;
 import io.dualign.run.Json;
 import io.dualign.spark.RolloutTable;
 import io.dualign.testing.StandaloneCluster;
@@ -131,9 +132,7 @@ class PipelineClusterIT {
       compareNumbers(method + ".final_dpo", dpoFigures(a), dpoFigures(b));
     }
 
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("compare")
-        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark = TestSpark.builder().master("local[1]").appName("compare").getOrCreate();
     try {
       Set<String> gpus = new TreeSet<>();
       Set<String> executors = new TreeSet<>();

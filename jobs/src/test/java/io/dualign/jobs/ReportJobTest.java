@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.TestSpark;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.run.Json;
 import io.dualign.run.PendingOutput;
@@ -186,7 +187,7 @@ class ReportJobTest {
       dir.begin("align/caid/iteration-" + t).commit(Map.of("lambda",
           Map.of("safety", lambda[t - 1]), "estimates", List.of(est)));
     }
-    SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+    SparkSession spark = TestSpark.local();
     try {
       PendingOutput out = dir.begin("evaluate");
       StructType ss = EvaluationTables.samplesSchema(CONSTRAINTS);

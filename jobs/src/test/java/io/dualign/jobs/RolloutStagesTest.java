@@ -9,6 +9,7 @@ import io.dualign.config.ConfigLoader;
 import io.dualign.data.DataTables;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.TestSpark;
 import io.dualign.run.Json;
 import io.dualign.spark.RolloutTable;
 import io.dualign.spark.Seeds;
@@ -117,9 +118,7 @@ class RolloutStagesTest {
     Map<String, Object> dual = marker(runDir, "solve-dual");
     assertNotNull(dual.get("lambda"), dual.toString());
 
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("check")
-        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark = TestSpark.builder().master("local[1]").appName("check").getOrCreate();
     try {
       List<Constraint> cs = List.of(new Constraint("safety", ConstraintForm.RELATIVE, 1.0));
       List<Row> rows = spark.read().schema(SampleTable.schema(cs))

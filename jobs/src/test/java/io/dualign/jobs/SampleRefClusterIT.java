@@ -3,6 +3,7 @@ package io.dualign.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.dual.TestSpark;
 import io.dualign.spark.RolloutTable;
 import io.dualign.testing.StandaloneCluster;
 import java.nio.file.Files;
@@ -62,9 +63,7 @@ class SampleRefClusterIT {
     assertEquals(List.of("broadcast", "broadcast", "broadcast"),
         delivery.stream().map(d -> d.get("delivery")).toList(), marker.toString());
 
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("compare")
-        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark = TestSpark.builder().master("local[1]").appName("compare").getOrCreate();
     try {
       Map<String, Row> a = rows(spark, local);
       Map<String, Row> b = rows(spark, remote);

@@ -11,6 +11,7 @@ import io.dualign.dual.DualProblem;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.PromptSamples;
+import io.dualign.dual.TestSpark;
 import io.dualign.run.Json;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
@@ -66,7 +67,7 @@ class SolveDualJobTest {
 
   /** Writes {@code rows} as the committed sample-ref output of the run. */
   static void commitSampleRef(Path runDir, List<Row> rows, StructType schema) {
-    SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+    SparkSession spark = TestSpark.local();
     try {
       RunDirectory dir = RunDirectory.open(runDir.toString(), new Configuration());
       PendingOutput out = dir.begin("sample-ref");
@@ -137,7 +138,7 @@ class SolveDualJobTest {
     assertTrue(((Number) marker.get("newton_eta")).doubleValue() > 0);
     assertEquals(marker.get("run_id"), readManifestRunId(runDir));
 
-    SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+    SparkSession spark = TestSpark.local();
     try {
       List<Row> traj = spark.read().parquet(runDir.resolve("solve-dual/trajectory").toString())
           .orderBy("step").collectAsList();

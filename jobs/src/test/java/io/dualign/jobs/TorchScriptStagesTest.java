@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.torchscript.BundleTokenizer;
 import io.dualign.model.torchscript.TorchScriptBundle;
 import io.dualign.model.torchscript.TorchScriptScoreModel;
@@ -112,9 +113,7 @@ class TorchScriptStagesTest {
     assertEquals(0, ((Number) scored.get("error_pairs")).intValue(), scored.toString());
     assertEquals(scoreVersion, scored.get("reward_version"));
 
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("check")
-        .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark = TestSpark.builder().master("local[1]").appName("check").getOrCreate();
     try (TorchScriptScoreModel sm = TorchScriptScoreModel.load(fixture("score"), Device.cpu())) {
       List<Row> rows = spark.read().parquet(runDir.resolve("sample-ref/samples").toString())
           .collectAsList();

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import io.dualign.config.ConfigError;
 import io.dualign.config.ConfigLoader;
 import io.dualign.config.DualignConfig;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.ModelArchitecture;
 import io.dualign.run.PendingOutput;
@@ -34,9 +35,8 @@ class TrainingStagesTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder().master("local[2]").appName("TrainingStagesTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    spark = TestSpark.builder().appName("TrainingStagesTest")
+        .config("spark.sql.shuffle.partitions", "2").getOrCreate();
   }
 
   @AfterAll

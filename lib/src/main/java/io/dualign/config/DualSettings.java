@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.dualign.dual.CaidDualUpdate;
 import io.dualign.dual.Constraint;
 import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.DualStep;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.SafeRlhfDualUpdate;
 import java.util.ArrayList;
@@ -99,20 +100,30 @@ public record DualSettings(
     return constraints.size();
   }
 
-  /** CAID's dual step with these settings (η, λ_max, delay). */
-  public CaidDualUpdate caidUpdate() {
-    return new CaidDualUpdate(eta, lambdaMaxArray(), delay);
+  /** CAID's step settings: η = {@code dual.eta}, λ_max = {@code dual.lambdaMax}, delay. */
+  public DualStep caidStep() {
+    return new DualStep(CaidDualUpdate.ETA, eta, lambdaMaxArray(), delay);
   }
 
   /**
-   * Safe RLHF's multiplier step with these settings: α, its own cap {@code
+   * Safe RLHF's step settings: α = {@code dual.safeRlhf.alpha}, its own cap {@code
    * dual.safeRlhf.lambdaMax} on every constraint (Safe RLHF's λ_max, not CAID's {@code
    * dual.lambdaMax}), delay.
    */
-  public SafeRlhfDualUpdate safeRlhfUpdate() {
+  public DualStep safeRlhfStep() {
     double[] caps = new double[size()];
     java.util.Arrays.fill(caps, safeRlhfLambdaMax);
-    return new SafeRlhfDualUpdate(safeRlhfAlpha, caps, delay);
+    return new DualStep(SafeRlhfDualUpdate.ALPHA, safeRlhfAlpha, caps, delay);
+  }
+
+  /** CAID's dual step with these settings ({@link #caidStep}). */
+  public CaidDualUpdate caidUpdate() {
+    return new CaidDualUpdate(caidStep());
+  }
+
+  /** Safe RLHF's multiplier step with these settings ({@link #safeRlhfStep}). */
+  public SafeRlhfDualUpdate safeRlhfUpdate() {
+    return new SafeRlhfDualUpdate(safeRlhfStep());
   }
 
   /** The one-shot solver's options from these settings. */

@@ -12,12 +12,12 @@ import java.util.Map;
 /**
  * {@code RolloutSettings} are the settings of the {@code rollout} section: prompts and samples of
  * {@code sample-ref}, the sampling parameters, executor batch sizes and partitions, the scorer of
- * each constraint's utility, prompt truncation, gold scores and the test-only fault injection.
+ * each constraint's utility, prompt truncation, and gold scores.
  */
 public record RolloutSettings(int prompts, int samples, double temperature, double topP, int topK,
     int maxNewTokens, int batchSize, int scoreBatchSize, int partitions,
-    List<UtilityScorer> utilityScorers, boolean truncatePrompts, String goldScores,
-    boolean failOnceForTesting) implements Serializable {
+    List<UtilityScorer> utilityScorers, boolean truncatePrompts, String goldScores)
+    implements Serializable {
 
   public RolloutSettings {
     utilityScorers = List.copyOf(utilityScorers);
@@ -50,7 +50,7 @@ public record RolloutSettings(int prompts, int samples, double temperature, doub
         c.getDouble("rollout.temperature"), c.getDouble("rollout.topP"), c.getInt("rollout.topK"),
         maxNew, c.getInt("rollout.batchSize"), c.getInt("rollout.scoreBatchSize"),
         c.getInt("rollout.partitions"), scorers, c.getBoolean("rollout.truncatePrompts"),
-        c.getString("rollout.goldScores"), c.getBoolean("rollout.failOnceForTesting"));
+        c.getString("rollout.goldScores"));
   }
 
   /**

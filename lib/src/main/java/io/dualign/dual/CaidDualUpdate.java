@@ -6,20 +6,15 @@ package io.dualign.dual;
  * raises its multiplier; a slack one lowers it towards 0. For the first {@code delay} iterations
  * λ is held (no step).
  *
- * @param eta step size η &gt; 0
- * @param lambdaMax per-constraint caps λ_max &gt; 0 (keep λ finite when a constraint looks infeasible)
- * @param delay number of iterations whose estimate does not move λ
+ * @param settings the step size η, the caps λ_max and the delay
  */
-public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) implements DualUpdate {
-  public CaidDualUpdate {
-    if (!(eta > 0) || !Double.isFinite(eta)) {
-      throw new IllegalArgumentException("dual step size η must be finite and > 0, was " + eta);
-    }
-    if (delay < 0) {
-      throw new IllegalArgumentException("delay must be >= 0, was " + delay);
-    }
-    lambdaMax = lambdaMax.clone();
-    DualUpdates.checkCaps(lambdaMax);
+public record CaidDualUpdate(DualStep settings) implements DualUpdate {
+  /** The step symbol of CAID's step size. */
+  public static final String ETA = "η";
+
+  /** CAID's step with step size {@code eta}, caps {@code lambdaMax} and {@code delay}. */
+  public CaidDualUpdate(double eta, double[] lambdaMax, int delay) {
+    this(new DualStep(ETA, eta, lambdaMax, delay));
   }
 
   /**
@@ -29,21 +24,26 @@ public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) implemen
    */
   @Override
   public DualState step(DualState state, ConstraintEstimate estimate) {
-    DualUpdates.check(state, estimate, lambdaMax.length);
+    DualUpdates.check(state, estimate, settings.constraints());
     double[] lambda = state.lambda();
-    if (state.iteration() > delay) {
+    if (settings.moves(state)) {
       double[] u = estimate.slack();
       for (int i = 0; i < lambda.length; i++) {
-        lambda[i] = clamp(lambda[i] - eta * u[i], 0.0, lambdaMax[i]);
+        lambda[i] = clamp(lambda[i] - settings.size() * u[i], 0.0, settings.cap(i));
       }
     }
     return new DualState(state.iteration() + 1, lambda);
   }
 
+  /** The step size η. */
+  public double eta() {
+    return settings.size();
+  }
+
   /** The caps as an array (a copy). */
   @Override
   public double[] lambdaMax() {
-    return lambdaMax.clone();
+    return settings.lambdaMax();
   }
 
   static double clamp(double x, double lo, double hi) {
@@ -53,21 +53,9 @@ public record CaidDualUpdate(double eta, double[] lambdaMax, int delay) implemen
     return Math.max(lo, Math.min(hi, x));
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof CaidDualUpdate u && Double.compare(u.eta, eta) == 0 && u.delay == delay
-        && java.util.Arrays.equals(u.lambdaMax, lambdaMax);
-  }
-
-  @Override
-  public int hashCode() {
-    return java.util.Objects.hash(eta, delay, java.util.Arrays.hashCode(lambdaMax));
-  }
-
   /** The settings as logged: η, λ_max and delay. */
   @Override
   public String toString() {
-    return "CaidDualUpdate[η=" + eta + ", λ_max=" + java.util.Arrays.toString(lambdaMax)
-        + ", delay=" + delay + "]";
+    return "CaidDualUpdate[" + settings + "]";
   }
 }

@@ -33,12 +33,4 @@ final class DualUpdates {
     }
   }
 
-  static void checkCaps(double[] lambdaMax) {
-    for (int i = 0; i < lambdaMax.length; i++) {
-      if (!(lambdaMax[i] > 0) || !Double.isFinite(lambdaMax[i])) {
-        throw new IllegalArgumentException("λ_max[" + i + "] must be finite and > 0, was "
-            + lambdaMax[i]);
-      }
-    }
-  }
 }

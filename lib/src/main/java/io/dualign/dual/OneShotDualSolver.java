@@ -37,7 +37,7 @@ public final class OneShotDualSolver {
         throw new IllegalArgumentException("λ_max has " + lambdaMax.length
             + " components, λ_init " + lambdaInit.length);
       }
-      DualUpdates.checkCaps(lambdaMax);
+      DualStep.checkCaps(lambdaMax);
       lambdaMax = lambdaMax.clone();
       lambdaInit = lambdaInit.clone();
     }

@@ -8,22 +8,16 @@ package io.dualign.dual;
  * absolute constraint with c = −d) J_c − d = −û, so the step is ln λ ← ln λ − α·λ·û: a violated
  * constraint (û &lt; 0) raises λ. λ stays ≥ {@link Double#MIN_NORMAL} so that ln λ is finite.
  *
- * @param alpha step size α &gt; 0 (Safe RLHF default 0.1)
- * @param lambdaMax per-constraint caps λ_max &gt; 0 (Safe RLHF default 5)
- * @param delay number of iterations whose estimate does not move λ
+ * @param settings the step size α (Safe RLHF default 0.1), the caps λ_max (Safe RLHF default 5)
+ *     and the delay
  */
-public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay)
-    implements DualUpdate {
-  public SafeRlhfDualUpdate {
-    if (!(alpha > 0) || !Double.isFinite(alpha)) {
-      throw new IllegalArgumentException("Safe RLHF step size α must be finite and > 0, was "
-          + alpha);
-    }
-    if (delay < 0) {
-      throw new IllegalArgumentException("delay must be >= 0, was " + delay);
-    }
-    lambdaMax = lambdaMax.clone();
-    DualUpdates.checkCaps(lambdaMax);
+public record SafeRlhfDualUpdate(DualStep settings) implements DualUpdate {
+  /** The step symbol of Safe RLHF's step size. */
+  public static final String ALPHA = "α";
+
+  /** Safe RLHF's step with step size {@code alpha}, caps {@code lambdaMax} and {@code delay}. */
+  public SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay) {
+    this(new DualStep(ALPHA, alpha, lambdaMax, delay));
   }
 
   /**
@@ -33,7 +27,7 @@ public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay)
    */
   @Override
   public DualState step(DualState state, ConstraintEstimate estimate) {
-    DualUpdates.check(state, estimate, lambdaMax.length);
+    DualUpdates.check(state, estimate, settings.constraints());
     double[] lambda = state.lambda();
     for (int i = 0; i < lambda.length; i++) {
       if (!(lambda[i] > 0)) {
@@ -41,37 +35,31 @@ public record SafeRlhfDualUpdate(double alpha, double[] lambdaMax, int delay)
             + "works on ln λ and needs λ > 0, λ[" + i + "] was " + lambda[i]);
       }
     }
-    if (state.iteration() > delay) {
+    if (settings.moves(state)) {
       double[] u = estimate.slack();
+      double alpha = settings.size();
       for (int i = 0; i < lambda.length; i++) {
         double costExcess = -u[i]; // J_c − d
         double logLambda = Math.log(lambda[i]) + alpha * lambda[i] * costExcess;
-        lambda[i] = CaidDualUpdate.clamp(Math.exp(logLambda), Double.MIN_NORMAL, lambdaMax[i]);
+        lambda[i] = CaidDualUpdate.clamp(Math.exp(logLambda), Double.MIN_NORMAL, settings.cap(i));
       }
     }
     return new DualState(state.iteration() + 1, lambda);
   }
 
+  /** The step size α. */
+  public double alpha() {
+    return settings.size();
+  }
+
   @Override
   public double[] lambdaMax() {
-    return lambdaMax.clone();
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof SafeRlhfDualUpdate u && Double.compare(u.alpha, alpha) == 0 && u.delay == delay
-        && java.util.Arrays.equals(u.lambdaMax, lambdaMax);
-  }
-
-  @Override
-  public int hashCode() {
-    return java.util.Objects.hash(alpha, delay, java.util.Arrays.hashCode(lambdaMax));
+    return settings.lambdaMax();
   }
 
   /** The settings as logged: α, λ_max and delay. */
   @Override
   public String toString() {
-    return "SafeRlhfDualUpdate[α=" + alpha + ", λ_max=" + java.util.Arrays.toString(lambdaMax)
-        + ", delay=" + delay + "]";
+    return "SafeRlhfDualUpdate[" + settings + "]";
   }
 }

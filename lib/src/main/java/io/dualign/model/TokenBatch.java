@@ -6,9 +6,12 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
- * A {@code TokenBatch} is a padded batch of (prompt, response) token sequences as Java arrays:
- * ids, the attention mask (1 token, 0 pad) and the target mask (1 on response tokens, the ones
- * whose log-probabilities count). Rows are padded on the right or on the left.
+ * A {@code TokenBatch} is a padded batch of (prompt, response) token sequences as Java arrays,
+ * row-major {@code [rows, cols]}: ids, the attention mask (1 token, 0 pad) and the target mask (1
+ * on response tokens, the ones whose log-probabilities count). Rows are padded on the right or on
+ * the left. Every model family takes it: the built-in and Hugging Face models through
+ * {@link #idsArray}/{@link #maskArray}, TorchScript bundles as int64 {@code input_ids} and
+ * {@code attention_mask}.
  */
 public record TokenBatch(int rows, int cols, long[] ids, int[] mask, int[] target) {
 
@@ -56,6 +59,91 @@ public record TokenBatch(int rows, int cols, long[] ids, int[] mask, int[] targe
       }
     }
     return new TokenBatch(rows, cols, ids, mask, target);
+  }
+
+  /**
+   * Whole sequences without a prompt/response split (every real token is a target), padded to
+   * the longest row or to {@code minCols} if longer.
+   */
+  public static TokenBatch ofSequences(List<long[]> rows, long padId, Padding padding,
+      int minCols) {
+    return of(java.util.Collections.nCopies(rows.size(), new long[0]), rows, padId, padding,
+        minCols);
+  }
+
+  /**
+   * A batch given as matrices {@code ids[B][T]} and {@code mask[B][T]} of 0/1 (e.g. a recorded
+   * reference batch); every real token is a target.
+   *
+   * @throws IllegalArgumentException naming the ragged row or the mask entry not 0 or 1
+   */
+  public static TokenBatch ofMatrix(long[][] ids, long[][] mask) {
+    if (mask.length != ids.length) {
+      throw new IllegalArgumentException("attention mask has " + mask.length + " rows, ids have "
+          + ids.length);
+    }
+    int rows = ids.length;
+    int cols = rows == 0 ? 0 : ids[0].length;
+    long[] flatIds = new long[rows * cols];
+    int[] flatMask = new int[rows * cols];
+    for (int b = 0; b < rows; b++) {
+      if (ids[b].length != cols || mask[b].length != cols) {
+        throw new IllegalArgumentException("row " + b + " has " + ids[b].length + " ids and "
+            + mask[b].length + " mask entries, row 0 has " + cols);
+      }
+      for (int t = 0; t < cols; t++) {
+        if (mask[b][t] != 0 && mask[b][t] != 1) {
+          throw new IllegalArgumentException("attention mask row " + b + " holds " + mask[b][t]
+              + "; only 0 and 1 allowed");
+        }
+        flatIds[b * cols + t] = ids[b][t];
+        flatMask[b * cols + t] = (int) mask[b][t];
+      }
+    }
+    return new TokenBatch(rows, cols, flatIds, flatMask, flatMask.clone());
+  }
+
+  /**
+   * This batch right-extended with padding (mask and target 0) to {@code newCols} columns, for
+   * models traced with a fixed length.
+   */
+  public TokenBatch padRightTo(int newCols, long padId) {
+    if (newCols < cols) {
+      throw new IllegalArgumentException("cannot pad a batch of length " + cols + " down to "
+          + newCols);
+    }
+    if (newCols == cols) {
+      return this;
+    }
+    long[] i = new long[rows * newCols];
+    int[] m = new int[rows * newCols];
+    int[] t = new int[rows * newCols];
+    java.util.Arrays.fill(i, padId);
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(ids, r * cols, i, r * newCols, cols);
+      System.arraycopy(mask, r * cols, m, r * newCols, cols);
+      System.arraycopy(target, r * cols, t, r * newCols, cols);
+    }
+    return new TokenBatch(rows, newCols, i, m, t);
+  }
+
+  /** The ids of row {@code r}. */
+  public long[] idsRow(int r) {
+    return java.util.Arrays.copyOfRange(ids, r * cols, (r + 1) * cols);
+  }
+
+  /** The attention mask of row {@code r}. */
+  public int[] maskRow(int r) {
+    return java.util.Arrays.copyOfRange(mask, r * cols, (r + 1) * cols);
+  }
+
+  /** Number of real tokens of row {@code r}. */
+  public int rowTokens(int r) {
+    int n = 0;
+    for (int t = r * cols; t < (r + 1) * cols; t++) {
+      n += mask[t];
+    }
+    return n;
   }
 
   /** Number of target (response) tokens. */

@@ -3,19 +3,25 @@ package io.dualign.spark;
 import org.apache.spark.TaskContext;
 
 /**
- * {@code FaultInjection} is the test-only failure of {@code rollout.failOnceForTesting}: the first
- * attempt of partition 0 of a job fails (after its models loaded), so a test can prove that the
- * retried task writes the same rows. Never enabled in a real run.
+ * {@code FaultInjection} is the test-only failure of a rollout or scoring task: when the Spark job
+ * carries the local property {@link #FAIL_ONCE} = {@code true}, the first attempt of its partition
+ * 0 fails (after its models loaded), so a test can prove that the retried task writes the same
+ * rows. It is not a dualign setting; a test sets it on its own thread with
+ * {@code sparkContext().setLocalProperty(FaultInjection.FAIL_ONCE, "true")}.
  */
 public final class FaultInjection {
+  /** The Spark local property that turns the injected failure on. */
+  public static final String FAIL_ONCE = "spark.dualign.test.failOnce";
+
   private FaultInjection() {}
 
-  /** Fails the first attempt of partition 0 when {@code enabled}. */
-  public static void maybeFail(boolean enabled, String what) {
+  /** Fails the first attempt of partition 0 when the job carries {@link #FAIL_ONCE} = true. */
+  public static void maybeFail(String what) {
     TaskContext ctx = TaskContext.get();
-    if (enabled && ctx != null && ctx.partitionId() == 0 && ctx.attemptNumber() == 0) {
+    if (ctx != null && "true".equals(ctx.getLocalProperty(FAIL_ONCE)) && ctx.partitionId() == 0
+        && ctx.attemptNumber() == 0) {
       throw new IllegalStateException(what + ": injected failure of partition 0, attempt 0 "
-          + "(rollout.failOnceForTesting = true; a test-only setting)");
+          + "(Spark local property " + FAIL_ONCE + " = true; test only)");
     }
   }
 }

@@ -9,13 +9,10 @@ import static org.apache.spark.sql.types.DataTypes.StringType;
 
 import ai.djl.Device;
 import io.dualign.vocabulary.ScorerRole;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
@@ -110,13 +107,13 @@ public final class PairScoring {
       ExecutorModels.applyThreads(spec.threadsPerTask());
       Device device = ExecutorModels.taskDevice();
       TextScorers scorers = new TextScorers(spec, device);
-      FaultInjection.maybeFail(spec.failOnceForTesting(), "score");
+      FaultInjection.maybeFail("score");
       String executorId = SparkEnv.get() == null ? null : SparkEnv.get().executorId();
       return new PairBatches(spec, metrics, scorers, input, device.toString(), executorId);
     }
   }
 
-  private static final class PairBatches implements Iterator<Row> {
+  private static final class PairBatches extends BufferingIterator<Row> {
     /** Score batches read and scored together. */
     private static final int CHUNK_BATCHES = 8;
     private final ScoringSpec spec;
@@ -125,7 +122,6 @@ public final class PairScoring {
     private final Iterator<Row> input;
     private final String device;
     private final String executorId;
-    private final Deque<Row> ready = new ArrayDeque<>();
 
     PairBatches(ScoringSpec spec, RolloutMetrics metrics, TextScorers scorers,
         Iterator<Row> input, String device, String executorId) {
@@ -137,29 +133,14 @@ public final class PairScoring {
       this.executorId = executorId;
     }
 
-    @Override
-    public boolean hasNext() {
-      if (ready.isEmpty()) {
-        fill();
-      }
-      return !ready.isEmpty();
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return ready.poll();
-    }
-
     /**
      * Scores the next chunk of {@link #CHUNK_BATCHES} batches of pairs. The scorers batch rows
      * by length bucket within a call, so a chunk of one batch would split into a partial batch
      * per bucket; a chunk of several fills most batches (a row's score does not depend on its
      * batch).
      */
-    private void fill() {
+    @Override
+    protected void fill() {
       int pairsPerChunk = Math.max(1, spec.batchSize() / 2) * CHUNK_BATCHES;
       List<Row> batch = new ArrayList<>(pairsPerChunk);
       while (batch.size() < pairsPerChunk && input.hasNext()) {
@@ -215,7 +196,7 @@ public final class PairScoring {
           v[c++] = ok ? s.goldCost()[b] : null;
         }
         v[c++] = err;
-        ready.add(RowFactory.create(v));
+        offer(RowFactory.create(v));
       }
       if (metrics != null) {
         metrics.add(n, errors, 0);

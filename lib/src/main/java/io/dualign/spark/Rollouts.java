@@ -15,14 +15,11 @@ import io.dualign.spark.dual.SampleTable;
 import io.dualign.text.ChatTemplate;
 import io.dualign.text.PromptEncoder;
 import io.dualign.vocabulary.ScorerRole;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -137,7 +134,7 @@ public final class Rollouts {
       Device device = ExecutorModels.taskDevice();
       LoadedModel policy = ExecutorModels.lease(spec.policy(), device).get();
       TextScorers scorers = score ? new TextScorers(spec.scoring(), device) : null;
-      FaultInjection.maybeFail(spec.scoring().failOnceForTesting(), "rollout");
+      FaultInjection.maybeFail("rollout");
       TaskContext ctx = TaskContext.get();
       String gpu = String.join(",", ExecutorProbe.gpuAddresses(ctx));
       return new Batches(spec, metrics, policy, scorers, input, device.toString(),
@@ -146,7 +143,7 @@ public final class Rollouts {
   }
 
   /** Reads work items lazily, a batch at a time, and yields the finished rows. */
-  private static final class Batches implements Iterator<Row> {
+  private static final class Batches extends BufferingIterator<Row> {
     private final RolloutSpec spec;
     private final RolloutMetrics metrics;
     private final LoadedModel policy;
@@ -159,7 +156,6 @@ public final class Rollouts {
     private final CausalLm lm;
     private final Generator generator;
     private final SamplingParams params;
-    private final Deque<Row> ready = new ArrayDeque<>();
     private final java.util.TreeMap<Integer, List<Prepared>> queues = new java.util.TreeMap<>();
     /** Generated rows (or rows with an error) not yet scored and emitted. */
     private final List<Sampled> sampled = new ArrayList<>();
@@ -197,29 +193,14 @@ public final class Rollouts {
       }
     }
 
-    @Override
-    public boolean hasNext() {
-      if (ready.isEmpty()) {
-        fill();
-      }
-      return !ready.isEmpty();
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return ready.poll();
-    }
-
     /**
      * Reads items (prompt_id, prompt, category, sample_idx) until a length bucket holds a full
      * batch (or the input ends, then flushes the buckets), and processes it. Items whose prompt
      * is unusable are emitted at once with their error.
      */
-    private void fill() {
-      while (ready.isEmpty()) {
+    @Override
+    protected void fill() {
+      while (!buffered()) {
         if (!input.hasNext()) {
           for (List<Prepared> q : queues.values()) {
             if (!q.isEmpty()) {
@@ -399,7 +380,7 @@ public final class Rollouts {
           v[c++] = ok && scored ? s.goldReward()[i] : null;
           v[c++] = ok && scored ? s.goldCost()[i] : null;
         }
-        ready.add(RowFactory.create(v));
+        offer(RowFactory.create(v));
       }
       sampled.clear();
       if (metrics != null) {

@@ -138,10 +138,18 @@ public final class RunModels {
   /** The scoring spec of {@code config} with these models. */
   public static ScoringSpec scoring(DualignConfig config, ModelRef reward, ModelRef cost) {
     RolloutSettings r = config.rollout();
-    return new ScoringSpec(reward, cost, r.scorersFor(config.dual()), config.model().chatTemplate(),
-        config.model().maxPromptTokens(), config.model().maxResponseTokens(), r.truncatePrompts(),
-        r.scoreBatchSize(), r.goldScoresFor(config.data().input()),
-        config.runtime().djlThreadsPerTask(), r.failOnceForTesting());
+    ScoringSpec.Builder b = ScoringSpec.builder(reward, cost)
+        .utilities(r.scorersFor(config.dual())).chatTemplate(config.model().chatTemplate())
+        .maxPromptTokens(config.model().maxPromptTokens())
+        .maxResponseTokens(config.model().maxResponseTokens())
+        .batchSize(r.scoreBatchSize()).threadsPerTask(config.runtime().djlThreadsPerTask());
+    if (r.truncatePrompts()) {
+      b.with(ScoringSpec.Option.TRUNCATE_PROMPTS);
+    }
+    if (r.goldScoresFor(config.data().input())) {
+      b.with(ScoringSpec.Option.GOLD_SCORES);
+    }
+    return b.build();
   }
 
   /**

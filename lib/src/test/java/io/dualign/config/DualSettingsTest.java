@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.DualStep;
 import io.dualign.dual.OneShotDualSolver;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -97,5 +98,15 @@ class DualSettingsTest {
     assertEquals(KeyDeclaration.Type.INTEGER, d.get("run.seed").type());
     ConfigError e = assertThrows(ConfigError.class, () -> load("dual.delay=0.5"));
     assertTrue(e.getMessage().startsWith("dual.delay"), e.getMessage());
+  }
+
+  @Test
+  void theSettingsSectionBuildsBothSteps() {
+    DualSettings d = ConfigLoader.fromClasspath().load("default", null, List.of()).dual();
+    assertEquals(new DualStep("η", d.eta(), d.lambdaMaxArray(), d.delay()), d.caidStep());
+    assertEquals(d.safeRlhfAlpha(), d.safeRlhfStep().size(), 0.0);
+    assertEquals(d.safeRlhfLambdaMax(), d.safeRlhfStep().cap(0), 0.0);
+    assertEquals(d.caidStep(), d.caidUpdate().settings());
+    assertEquals(d.safeRlhfStep(), d.safeRlhfUpdate().settings());
   }
 }

@@ -29,7 +29,6 @@ class RolloutSettingsTest {
         d.scorersFor(load("default").dual()));
     assertTrue(d.goldScoresFor("synthetic"));
     assertFalse(d.goldScoresFor("/data/pku.jsonl"));
-    assertFalse(d.failOnceForTesting());
     RolloutSettings t = load("tiny").rollout();
     assertEquals(12, t.prompts());
     assertEquals(4, t.samples());

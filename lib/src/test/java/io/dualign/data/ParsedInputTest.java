@@ -1,5 +1,6 @@
 package io.dualign.data;
 
+import io.dualign.dual.TestSpark;
 import io.dualign.vocabulary.Hashes;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -44,9 +45,7 @@ class ParsedInputTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("ParsedInputTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate();
+    spark = TestSpark.builder().appName("ParsedInputTest").getOrCreate();
   }
 
   @AfterAll

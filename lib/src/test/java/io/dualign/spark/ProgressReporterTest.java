@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.dual.TestSpark;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,11 +34,8 @@ class ProgressReporterTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("ProgressReporterTest")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-        .config("spark.executor.heartbeatInterval", "200ms")
-        .getOrCreate();
+    spark = TestSpark.builder().appName("ProgressReporterTest")
+        .config("spark.executor.heartbeatInterval", "200ms").getOrCreate();
   }
 
   @AfterAll

@@ -1,5 +1,6 @@
 package io.dualign.spark;
 
+import static io.dualign.spark.ScoringSpec.Option.GOLD_SCORES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +11,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.dualign.data.synthetic.GoldScore;
 import io.dualign.data.synthetic.GoldScorer;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.LoadedModel;
 import io.dualign.model.TokenBatch;
 import io.dualign.text.ChatTemplate;
@@ -48,10 +50,7 @@ class RolloutsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spark = SparkSession.builder().master("local[2,2]").appName("RolloutsTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
+    spark = TestSpark.builder().master("local[2,2]").appName("RolloutsTest").getOrCreate();
     models = TinyCheckpoints.write(tmp);
   }
 
@@ -101,7 +100,7 @@ class RolloutsTest {
 
   @Test
   void rowsDoNotDependOnPartitioningAndModelsLoadOncePerExecutor() {
-    ScoringSpec scoring = models.scoring(16, true, false);
+    ScoringSpec scoring = models.scoring(16, GOLD_SCORES);
     Dataset<Row> one = Rollouts.sample(spark, prompts(10), models.rollout(3, 1, scoring));
     Dataset<Row> four = Rollouts.sample(spark, prompts(10), models.rollout(3, 4, scoring));
     assertEquals(4, four.rdd().getNumPartitions());
@@ -142,7 +141,7 @@ class RolloutsTest {
 
   @Test
   void scoresEqualTheModelsOnTheSameText() throws Exception {
-    ScoringSpec scoring = models.scoring(5, false, false);
+    ScoringSpec scoring = models.scoring(5);
     List<Row> rows = Rollouts.sample(spark, prompts(4), models.rollout(2, 2, scoring))
         .collectAsList();
     Configuration conf = new Configuration();
@@ -182,12 +181,15 @@ class RolloutsTest {
     };
     spark.sparkContext().addSparkListener(l);
     try {
-      Dataset<Row> clean = Rollouts.sample(spark, prompts(6),
-          models.rollout(2, 3, models.scoring(8, false, false)));
-      Dataset<Row> retried = Rollouts.sample(spark, prompts(6),
-          models.rollout(2, 3, models.scoring(8, false, true)));
-      Map<String, Map<String, Object>> a = byKey(clean);
-      Map<String, Map<String, Object>> b = byKey(retried);
+      Map<String, Map<String, Object>> a = byKey(Rollouts.sample(spark, prompts(6),
+          models.rollout(2, 3, models.scoring(8))));
+      Map<String, Map<String, Object>> b;
+      spark.sparkContext().setLocalProperty(FaultInjection.FAIL_ONCE, "true");
+      try {
+        b = byKey(Rollouts.sample(spark, prompts(6), models.rollout(2, 3, models.scoring(8))));
+      } finally {
+        spark.sparkContext().setLocalProperty(FaultInjection.FAIL_ONCE, null);
+      }
       spark.sparkContext().listenerBus().waitUntilEmpty();
       assertEquals(List.of(0), failedAttempts, "one injected failure, then a retry");
       assertEquals(12, b.size());
@@ -206,7 +208,7 @@ class RolloutsTest {
     rows.add(RowFactory.create("null", null, null));
     rows.add(RowFactory.create("long", "plant a tree and cut the grass ".repeat(20), null));
     Dataset<Row> out = Rollouts.sample(spark, spark.createDataFrame(rows, PROMPTS),
-        models.rollout(2, 2, models.scoring(4, true, false)));
+        models.rollout(2, 2, models.scoring(4, GOLD_SCORES)));
     Map<String, Map<String, Object>> m = byKey(out);
     assertEquals(10, m.size());
     for (int k = 0; k < 2; k++) {
@@ -240,8 +242,8 @@ class RolloutsTest {
     }
     rows.add(RowFactory.create("bad", "pb", "", "a", "b", 0, "test"));
     Dataset<Row> scored = PairScoring.score(spark.createDataFrame(rows, schema),
-        models.scoring(3, true, false), 3, null);
-    assertEquals(PairScoring.schema(models.scoring(3, true, false)), scored.schema());
+        models.scoring(3, GOLD_SCORES), 3, null);
+    assertEquals(PairScoring.schema(models.scoring(3, GOLD_SCORES)), scored.schema());
     Map<String, Row> byId = scored.collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getString(0), r -> r));
     assertEquals(8, byId.size());

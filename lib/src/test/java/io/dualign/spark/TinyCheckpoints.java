@@ -59,9 +59,10 @@ final class TinyCheckpoints {
     return new TinyCheckpoints(refs[0], refs[1], refs[2]);
   }
 
-  ScoringSpec scoring(int batchSize, boolean gold, boolean failOnce) {
-    return new ScoringSpec(reward, cost, List.of(UtilityScorer.parse("safety=-cost")), TEMPLATE,
-        MAX_PROMPT_TOKENS, MAX_RESPONSE_TOKENS, false, batchSize, gold, 1, failOnce);
+  ScoringSpec scoring(int batchSize, ScoringSpec.Option... options) {
+    return ScoringSpec.builder(reward, cost).utilities(List.of(UtilityScorer.parse("safety=-cost")))
+        .chatTemplate(TEMPLATE).maxPromptTokens(MAX_PROMPT_TOKENS)
+        .maxResponseTokens(MAX_RESPONSE_TOKENS).batchSize(batchSize).with(options).build();
   }
 
   RolloutSpec rollout(int samples, int partitions, ScoringSpec scoring) {

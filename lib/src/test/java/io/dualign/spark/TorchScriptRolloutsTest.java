@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.dualign.config.UtilityScorer;
+import io.dualign.dual.TestSpark;
 import io.dualign.model.ModelFormat;
+import io.dualign.model.TokenBatch;
 import io.dualign.model.torchscript.BundleTokenizer;
-import io.dualign.model.torchscript.TokenBatch;
 import io.dualign.model.torchscript.TorchScriptBundle;
 import io.dualign.model.torchscript.TorchScriptCausalLm;
 import io.dualign.model.torchscript.TorchScriptScoreModel;
@@ -56,10 +57,8 @@ class TorchScriptRolloutsTest {
   @BeforeAll
   static void start() {
     System.setProperty(LocalModelFiles.ROOT_PROPERTY, tmp.resolve("model-cache").toString());
-    spark = SparkSession.builder().master("local[2]").appName("TorchScriptRolloutsTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
+    spark = TestSpark.builder().appName("TorchScriptRolloutsTest")
+        .config("spark.sql.shuffle.partitions", "2").getOrCreate();
   }
 
   @AfterAll
@@ -77,8 +76,9 @@ class TorchScriptRolloutsTest {
   }
 
   static ScoringSpec scoring(ModelRef score) {
-    return new ScoringSpec(score, score, List.of(UtilityScorer.parse("safety=-cost")), TEMPLATE,
-        MAX_PROMPT, MAX_RESPONSE, false, 4, false, 1, false);
+    return ScoringSpec.builder(score, score).utilities(List.of(UtilityScorer.parse("safety=-cost")))
+        .chatTemplate(TEMPLATE).maxPromptTokens(MAX_PROMPT).maxResponseTokens(MAX_RESPONSE)
+        .batchSize(4).build();
   }
 
   static RolloutSpec rollout(ModelRef policy, ModelRef score, double temperature) {
@@ -119,7 +119,7 @@ class TorchScriptRolloutsTest {
     List<Long> out = new ArrayList<>();
     for (int step = 0; step < NEW_TOKENS; step++) {
       long[] row = ids.stream().mapToLong(Long::longValue).toArray();
-      float[] last = lm.logits(TokenBatch.rightPadded(List.of(row), tok.padId(), 0))[0][
+      float[] last = lm.logits(TokenBatch.ofSequences(List.of(row), tok.padId(), TokenBatch.Padding.RIGHT, 0))[0][
           row.length - 1];
       int best = 0;
       for (int v = 1; v < last.length; v++) {

@@ -2,6 +2,7 @@ package io.dualign.model.torchscript;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.dualign.model.TokenBatch;
 import java.io.IOException;
 import java.util.Map;
 

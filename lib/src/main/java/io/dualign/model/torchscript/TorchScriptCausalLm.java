@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.dualign.model.TokenBatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,12 +50,12 @@ public final class TorchScriptCausalLm extends BundleBackedModel
     TokenBatch in = module.conform(batch);
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDArray logits = module.predict(m, TorchScriptModule.inputs(m, in));
-      int v = checkLogits(logits, in.size(), in.length());
+      int v = checkLogits(logits, in.rows(), in.cols());
       float[] flat = logits.toFloatArray();
-      float[][][] out = new float[batch.size()][batch.length()][v];
-      for (int b = 0; b < batch.size(); b++) {
-        for (int t = 0; t < batch.length(); t++) {
-          System.arraycopy(flat, (b * in.length() + t) * v, out[b][t], 0, v);
+      float[][][] out = new float[batch.rows()][batch.cols()][v];
+      for (int b = 0; b < batch.rows(); b++) {
+        for (int t = 0; t < batch.cols(); t++) {
+          System.arraycopy(flat, (b * in.cols() + t) * v, out[b][t], 0, v);
         }
       }
       return out;
@@ -66,16 +67,34 @@ public final class TorchScriptCausalLm extends BundleBackedModel
    * Rows are {@code prompt ++ response}, right-padded; response ids should end with EOS when the response is complete.
    */
   public float[] sequenceLogProbs(List<long[]> prompts, List<long[]> responses) {
-    ResponseBatch rb = ResponseBatch.of(prompts, responses, tokenizer().padId());
-    TokenBatch in = module.conform(rb.batch());
+    TokenBatch in = module.conform(responseBatch(prompts, responses, tokenizer().padId()));
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDList inputs = TorchScriptModule.inputs(m, in);
       NDArray logits = module.predict(m, inputs);
-      checkLogits(logits, in.size(), in.length());
+      checkLogits(logits, in.rows(), in.cols());
       NDArray tokenLogps = SequenceMath.nextTokenLogProbs(logits, inputs.get(0));
-      NDArray targets = SequenceMath.targetMask(inputs.get(1), m.create(rb.padTargets(in.length())));
+      NDArray targets = SequenceMath.targetMask(inputs.get(1),
+          m.create(TorchScriptModule.int64(in.target()), inputs.get(1).getShape()));
       return tokenLogps.mul(targets).sum(new int[] {1}).toFloatArray();
     }
+  }
+
+  /**
+   * Prompt ++ response rows, right-padded, whose targets are the response tokens; a response
+   * log-probability needs at least one prompt token (e.g. BOS) and one response token.
+   */
+  static TokenBatch responseBatch(List<long[]> prompts, List<long[]> responses, long padId) {
+    if (prompts.size() != responses.size()) {
+      throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size() + " responses");
+    }
+    for (int b = 0; b < prompts.size(); b++) {
+      if (prompts.get(b).length == 0 || responses.get(b).length == 0) {
+        throw new IllegalArgumentException("row " + b + " has an empty "
+            + (prompts.get(b).length == 0 ? "prompt" : "response")
+            + "; a response log-probability needs at least one prompt token (e.g. BOS) and one response token");
+      }
+    }
+    return TokenBatch.of(prompts, responses, padId, TokenBatch.Padding.RIGHT);
   }
 
   /** The mean next-token loss over all real tokens of a batch (no gradients): what a training step lowers. */
@@ -84,7 +103,7 @@ public final class TorchScriptCausalLm extends BundleBackedModel
     try (NDManager m = module.model().getNDManager().newSubManager()) {
       NDList inputs = TorchScriptModule.inputs(m, in);
       NDArray logits = module.predict(m, inputs);
-      checkLogits(logits, in.size(), in.length());
+      checkLogits(logits, in.rows(), in.cols());
       return new NextTokenLoss().evaluate(new NDList(inputs.get(0), inputs.get(1), inputs.get(1)),
           new NDList(logits)).getFloat();
     }

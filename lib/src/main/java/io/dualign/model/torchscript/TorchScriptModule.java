@@ -10,6 +10,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
+import io.dualign.model.TokenBatch;
 import java.io.IOException;
 
 /**
@@ -90,12 +91,18 @@ final class TorchScriptModule implements AutoCloseable {
   /** Pads to the manifest's fixed length when it has one, and checks the batch fits the model. */
   TokenBatch conform(TokenBatch batch) {
     TorchScriptManifest m = bundle.manifest();
-    if (batch.length() > m.maxLength()) {
-      throw new IllegalArgumentException("batch length " + batch.length() + " exceeds max_length " + m.maxLength()
+    if (batch.rows() == 0) {
+      throw new IllegalArgumentException("a token batch needs at least one row");
+    }
+    if (batch.cols() > m.maxLength()) {
+      throw new IllegalArgumentException("batch length " + batch.cols() + " exceeds max_length " + m.maxLength()
           + " of " + bundle.dir());
     }
-    for (int b = 0; b < batch.size(); b++) {
-      for (long id : batch.inputIds()[b]) {
+    for (int b = 0; b < batch.rows(); b++) {
+      if (batch.rowTokens(b) == 0) {
+        throw new IllegalArgumentException("row " + b + " has no real token (attention mask all 0)");
+      }
+      for (long id : batch.idsRow(b)) {
         if (id < 0 || id >= m.vocabSize()) {
           throw new IllegalArgumentException("row " + b + " holds token id " + id + " outside [0, vocab_size="
               + m.vocabSize() + ") of " + bundle.dir());
@@ -107,9 +114,18 @@ final class TorchScriptModule implements AutoCloseable {
 
   /** Creates the int64 {@code input_ids} and {@code attention_mask} arrays of a batch in {@code manager}. */
   static NDList inputs(NDManager manager, TokenBatch batch) {
-    NDArray ids = manager.create(batch.inputIds());
-    NDArray mask = manager.create(batch.attentionMask());
+    NDArray ids = batch.idsArray(manager);
+    NDArray mask = manager.create(int64(batch.mask()), ids.getShape());
     return new NDList(ids, mask);
+  }
+
+  /** A 0/1 mask as int64, the type TorchScript bundles take. */
+  static long[] int64(int[] mask) {
+    long[] out = new long[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      out[i] = mask[i];
+    }
+    return out;
   }
 
   /** Runs {@code forward(input_ids, attention_mask)} without gradients; outputs live in the inputs' manager. */

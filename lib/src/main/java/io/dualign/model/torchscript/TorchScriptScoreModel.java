@@ -3,6 +3,7 @@ package io.dualign.model.torchscript;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.dualign.model.TokenBatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,14 +35,14 @@ public final class TorchScriptScoreModel extends BundleBackedModel
   public float[] endScores(TokenBatch batch) {
     TokenBatch in = module.conform(batch);
     try (NDManager m = module.model().getNDManager().newSubManager()) {
-      return checkedScores(module.predict(m, TorchScriptModule.inputs(m, in)), in.size())
+      return checkedScores(module.predict(m, TorchScriptModule.inputs(m, in)), in.rows())
           .toFloatArray();
     }
   }
 
   /** The end score of each (unpadded) sequence, right-padded into one batch. */
   public float[] endScores(List<long[]> sequences) {
-    return endScores(TokenBatch.rightPadded(sequences, tokenizer().padId(), 0));
+    return endScores(TokenBatch.ofSequences(sequences, tokenizer().padId(), TokenBatch.Padding.RIGHT, 0));
   }
 
   /** The module's scores as float32 after checking they are {@code [rows]}. */

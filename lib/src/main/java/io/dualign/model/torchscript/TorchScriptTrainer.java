@@ -12,6 +12,7 @@ import ai.djl.training.optimizer.AdamW;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
+import io.dualign.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -84,7 +85,11 @@ public final class TorchScriptTrainer implements AutoCloseable {
 
   /** One step on all real tokens of the batch (every token after the first is a target). */
   public TrainStep step(TokenBatch batch) {
-    return step(batch, batch.attentionMask());
+    long[][] mask = new long[batch.rows()][];
+    for (int b = 0; b < batch.rows(); b++) {
+      mask[b] = TorchScriptModule.int64(batch.maskRow(b));
+    }
+    return step(batch, mask);
   }
 
   /**
@@ -93,7 +98,7 @@ public final class TorchScriptTrainer implements AutoCloseable {
    */
   public TrainStep step(TokenBatch batch, long[][] lossMask) {
     TokenBatch in = module.conform(batch);
-    long[][] targets = TokenBatch.rightPaddedMask(lossMask, batch, in.length());
+    long[][] targets = rightPaddedMask(lossMask, batch, in.cols());
     long start = System.nanoTime();
     try (NDManager m = trainer.getManager().newSubManager()) {
       NDList inputs = TorchScriptModule.inputs(m, in);
@@ -154,5 +159,29 @@ public final class TorchScriptTrainer implements AutoCloseable {
   @Override
   public void close() {
     trainer.close();
+  }
+
+  /**
+   * A per-token mask of {@code original}'s shape, checked, and right-extended with zeros to {@code t} columns (the
+   * length a fixed-length model pads the batch to).
+   */
+  static long[][] rightPaddedMask(long[][] mask, TokenBatch original, int t) {
+    if (mask.length != original.rows()) {
+      throw new IllegalArgumentException("loss mask has " + mask.length + " rows, batch has " + original.rows());
+    }
+    long[][] out = new long[mask.length][t];
+    for (int b = 0; b < mask.length; b++) {
+      if (mask[b].length != original.cols()) {
+        throw new IllegalArgumentException("loss mask row " + b + " has " + mask[b].length + " entries, batch rows have "
+            + original.cols());
+      }
+      for (int j = 0; j < mask[b].length; j++) {
+        if (mask[b][j] != 0 && mask[b][j] != 1) {
+          throw new IllegalArgumentException("loss mask row " + b + " holds " + mask[b][j] + "; only 0 and 1 allowed");
+        }
+      }
+      System.arraycopy(mask[b], 0, out[b], 0, mask[b].length);
+    }
+    return out;
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualign.model.TokenBatch;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class ExportedBundleTest {
       i[b] = Reference.longs(ids.get(b));
       m[b] = Reference.longs(mask.get(b));
     }
-    return new TokenBatch(i, m);
+    return TokenBatch.ofMatrix(i, m);
   }
 
   @Test
@@ -40,10 +41,10 @@ class ExportedBundleTest {
     try (TorchScriptCausalLm lm = TorchScriptCausalLm.load(DIR.resolve("causal-lm"), Device.cpu(), true)) {
       float[][][] logits = lm.logits(batch);
       int v = logits[0][0].length;
-      float[] flat = new float[batch.size() * batch.length() * v];
-      for (int b = 0; b < batch.size(); b++) {
-        for (int t = 0; t < batch.length(); t++) {
-          System.arraycopy(logits[b][t], 0, flat, (b * batch.length() + t) * v, v);
+      float[] flat = new float[batch.rows() * batch.cols() * v];
+      for (int b = 0; b < batch.rows(); b++) {
+        for (int t = 0; t < batch.cols(); t++) {
+          System.arraycopy(logits[b][t], 0, flat, (b * batch.cols() + t) * v, v);
         }
       }
       double diff = Reference.maxAbsDiff(flat, want);
@@ -68,14 +69,14 @@ class ExportedBundleTest {
       assertEquals(ModelKind.SCORE, score.bundle().manifest().kind());
       double diff = Reference.maxAbsDiff(score.endScores(right), want);
       java.util.List<long[]> rows = new java.util.ArrayList<>();
-      for (int b = 0; b < right.size(); b++) {
+      for (int b = 0; b < right.rows(); b++) {
         int real = 0;
-        for (long m : right.attentionMask()[b]) {
+        for (long m : right.maskRow(b)) {
           real += (int) m;
         }
-        rows.add(java.util.Arrays.copyOf(right.inputIds()[b], real));
+        rows.add(java.util.Arrays.copyOf(right.idsRow(b), real));
       }
-      double left = Reference.maxAbsDiff(score.endScores(TokenBatch.leftPadded(rows, 0, 0)), want);
+      double left = Reference.maxAbsDiff(score.endScores(TokenBatch.ofSequences(rows, 0, TokenBatch.Padding.LEFT, 0)), want);
       System.out.printf("exported (self-test) score model end scores: max abs diff %.3e right, %.3e left%n", diff, left);
       assertTrue(diff < 1e-5 && left < 1e-5, diff + " / " + left);
     }

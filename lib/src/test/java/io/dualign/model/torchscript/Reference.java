@@ -2,6 +2,7 @@ package io.dualign.model.torchscript;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualign.model.TokenBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -74,11 +75,11 @@ final class Reference {
   }
 
   static TokenBatch rightBatch() {
-    return new TokenBatch(longs2("input_ids"), longs2("attention_mask"));
+    return TokenBatch.ofMatrix(longs2("input_ids"), longs2("attention_mask"));
   }
 
   static TokenBatch leftBatch() {
-    return new TokenBatch(longs2("input_ids_left"), longs2("attention_mask_left"));
+    return TokenBatch.ofMatrix(longs2("input_ids_left"), longs2("attention_mask_left"));
   }
 
   static double maxAbsDiff(float[] a, float[] b) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dualign.model.TokenBatch;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +48,7 @@ class TorchScriptCausalLmTest {
   @Test
   void noMaskIsAMaskOfOnes() {
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-      long[] ids = Reference.rightBatch().inputIds()[0];
+      long[] ids = Reference.rightBatch().idsRow(0);
       ai.djl.ndarray.NDArray in = m.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length));
       float[] ones = lm.logits(in, m.ones(in.getShape(), ai.djl.ndarray.types.DataType.INT64),
           false).toFloatArray();
@@ -64,12 +65,12 @@ class TorchScriptCausalLmTest {
     float[][][] r = lm.logits(right);
     float[][][] l = lm.logits(left);
     double max = 0;
-    for (int b = 0; b < right.size(); b++) {
+    for (int b = 0; b < right.rows(); b++) {
       int real = 0;
-      for (long m : right.attentionMask()[b]) {
+      for (long m : right.maskRow(b)) {
         real += (int) m;
       }
-      int offset = left.length() - real;
+      int offset = left.cols() - real;
       for (int t = 0; t < real; t++) {
         max = Math.max(max, Reference.maxAbsDiff(r[b][t], l[b][offset + t]));
       }
@@ -95,7 +96,7 @@ class TorchScriptCausalLmTest {
       long[] r = responses.get(b);
       long[] row = java.util.Arrays.copyOf(p, p.length + r.length);
       System.arraycopy(r, 0, row, p.length, r.length);
-      float[][] logits = lm.logits(TokenBatch.rightPadded(List.of(row), 0, 0))[0];
+      float[][] logits = lm.logits(TokenBatch.ofSequences(List.of(row), 0, TokenBatch.Padding.RIGHT, 0))[0];
       double sum = 0;
       for (int j = 0; j < r.length; j++) {
         float[] z = logits[p.length + j - 1];
@@ -129,19 +130,16 @@ class TorchScriptCausalLmTest {
   @Test
   void rejectsTokenIdsOutsideTheVocabulary() {
     int v = lm.bundle().manifest().vocabSize();
-    TokenBatch bad = new TokenBatch(new long[][] {{3, v}}, new long[][] {{1, 1}});
+    TokenBatch bad = TokenBatch.ofMatrix(new long[][] {{3, v}}, new long[][] {{1, 1}});
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lm.logits(bad));
     assertTrue(e.getMessage().contains("token id " + v), e.getMessage());
   }
 
   @Test
-  void tokenBatchPadsBothSides() {
-    TokenBatch r = TokenBatch.rightPadded(List.of(new long[] {5, 6, 7}, new long[] {8}), 0, 0);
-    assertArrayEquals(new long[] {8, 0, 0}, r.inputIds()[1]);
-    assertArrayEquals(new long[] {1, 0, 0}, r.attentionMask()[1]);
-    TokenBatch l = TokenBatch.leftPadded(List.of(new long[] {5, 6, 7}, new long[] {8}), 0, 4);
-    assertArrayEquals(new long[] {0, 0, 0, 8}, l.inputIds()[1]);
-    assertArrayEquals(new long[] {0, 1, 1, 1}, l.attentionMask()[0]);
-    assertThrows(IllegalArgumentException.class, () -> new TokenBatch(new long[][] {{1, 2}}, new long[][] {{0, 0}}));
+  void rejectsARowWithoutARealToken() {
+    TokenBatch empty = TokenBatch.ofMatrix(new long[][] {{1, 2}}, new long[][] {{0, 0}});
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lm.logits(empty));
+    assertTrue(e.getMessage().contains("row 0 has no real token"), e.getMessage());
   }
+
 }

@@ -3,6 +3,7 @@ package io.dualign.model.torchscript;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.dualign.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -46,14 +47,14 @@ class TorchScriptScoreModelTest {
   void endScoresOfUnpaddedRowsMatchThePaddedBatch() {
     TokenBatch batch = Reference.rightBatch();
     float[] want = want();
-    float[] one = new float[batch.size()];
-    for (int b = 0; b < batch.size(); b++) {
+    float[] one = new float[batch.rows()];
+    for (int b = 0; b < batch.rows(); b++) {
       List<long[]> rows = new ArrayList<>();
       int real = 0;
-      for (long m : batch.attentionMask()[b]) {
+      for (long m : batch.maskRow(b)) {
         real += (int) m;
       }
-      rows.add(java.util.Arrays.copyOf(batch.inputIds()[b], real));
+      rows.add(java.util.Arrays.copyOf(batch.idsRow(b), real));
       one[b] = model.endScores(rows)[0];
     }
     double diff = Reference.maxAbsDiff(one, want);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.dualign.model.TokenBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,11 +51,11 @@ class TorchScriptTrainerTest {
   @Test
   void responseOnlyLossMaskTrainsOnlyOnMarkedTokens() throws Exception {
     TokenBatch batch = Reference.rightBatch();
-    long[][] mask = new long[batch.size()][batch.length()];
+    long[][] mask = new long[batch.rows()][batch.cols()];
     var prompts = Reference.rows("prompt_ids");
     var responses = Reference.rows("response_ids");
     long expectedTokens = 0;
-    for (int b = 0; b < batch.size(); b++) {
+    for (int b = 0; b < batch.rows(); b++) {
       int p = prompts.get(b).length;
       int r = responses.get(b).length;
       java.util.Arrays.fill(mask[b], p, p + r, 1L);
