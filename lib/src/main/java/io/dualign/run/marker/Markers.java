@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
@@ -19,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
@@ -32,12 +33,18 @@ import org.apache.hadoop.fs.Path;
  * is ignored (the records are {@code @JsonIgnoreProperties(ignoreUnknown = true)}), so it is not
  * kept in the record and a marker rewritten from one would lose it. Reading is strict about what
  * the record needs: a missing required field, or a field of the wrong type, is a
- * {@link MarkerException} naming the file and the field. Writing is strict both ways: a summary
- * map with a key its record does not declare is refused, so every key written is documented.
+ * {@link MarkerException} naming the file and the field. Writing writes the record: its declared
+ * fields in record order (nested maps by key), then what it keeps in {@code other}.
  */
 public final class Markers {
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper WRITER = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  /** The fields a run directory's commit adds to a stage's summary. */
+  private static final Set<String> ADDED_AT_COMMIT =
+      Set.of("output", "started", "finished", "seconds", "tracking");
   private static final Pattern MISSING = Pattern.compile("Missing required creator property '([^']+)'");
   private static final Pattern ITERATION = Pattern.compile("align/[a-z0-9-]+/iteration-\\d+");
   private static final Pattern THRESHOLD = Pattern.compile("sweep/b=[^/]+");
@@ -119,17 +126,12 @@ public final class Markers {
   }
 
   /**
-   * A summary built as a map as a {@code type}, for writing: refused when it has a key the
-   * record does not declare (it would not be written) or lacks a required one.
+   * A stage's summary (its marker before the commit adds {@code output}, {@code started},
+   * {@code finished}, {@code seconds} and {@code tracking}) built from JSON made elsewhere (a
+   * Spark task's figures) as a {@code type}: every other required field must be there.
    */
-  public static <M> M strict(Map<String, ?> summary, Class<M> type, String source) {
-    TreeSet<String> unknown = new TreeSet<>(summary.keySet());
-    unknown.removeAll(propertyNames(type));
-    if (!unknown.isEmpty()) {
-      throw new MarkerException(source, unknown.first(), "is not a field of "
-          + type.getSimpleName() + " (undeclared: " + unknown + ")", null);
-    }
-    return fromMap(summary, type, source);
+  public static <M> M summary(Map<String, ?> json, Class<M> type, String source) {
+    return fromTree(MAPPER.valueToTree(json), type, source, ADDED_AT_COMMIT);
   }
 
   /** The marker as its JSON object, keys in record order (absent optional fields left out). */
@@ -141,14 +143,25 @@ public final class Markers {
     return out;
   }
 
+  /** The marker as the bytes of its {@code _SUCCESS.json} (indented, fields in record order). */
+  public static byte[] write(Object marker) {
+    try {
+      return WRITER.writeValueAsBytes(marker);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + marker.getClass().getSimpleName(), e);
+    }
+  }
+
   /**
-   * The same marker with the fields of {@code added} set (those the commit adds: output,
+   * The same marker with the fields of {@code added} set (e.g. those the commit adds: output,
    * started, finished, seconds, tracking), re-read from its JSON.
    */
-  public static <M> M with(M marker, Class<M> type, Map<String, ?> added) {
+  public static <M> M with(M marker, Map<String, ?> added) {
+    @SuppressWarnings("unchecked") // a marker record is final: its class is M's
+    Class<M> type = (Class<M>) marker.getClass();
     ObjectNode tree = MAPPER.valueToTree(marker);
     tree.setAll((ObjectNode) MAPPER.valueToTree(added));
-    return fromTree(tree, type, "the marker of " + type.getSimpleName());
+    return fromTree(tree, type, "the marker of " + type.getSimpleName(), ADDED_AT_COMMIT);
   }
 
   /** The JSON property names of a marker record, in declaration order. */
@@ -184,11 +197,16 @@ public final class Markers {
   }
 
   private static <M> M fromTree(JsonNode node, Class<M> type, String source) {
+    return fromTree(node, type, source, Set.of());
+  }
+
+  /** {@code node} as a {@code type}, checking every required field but those {@code later}. */
+  private static <M> M fromTree(JsonNode node, Class<M> type, String source, Set<String> later) {
     if (node == null || !node.isObject()) {
       throw new MarkerException(source, null, "is not a JSON object", null);
     }
     for (String required : requiredNames(type)) {
-      if (!node.has(required)) {
+      if (!node.has(required) && !later.contains(required)) {
         throw new MarkerException(source, required, "is missing (required in "
             + type.getSimpleName() + ")", null);
       }

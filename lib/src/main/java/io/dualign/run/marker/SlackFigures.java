@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dualign.dual.ConstraintEstimate;
+import io.dualign.dual.SlackEstimate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,5 +36,24 @@ public record SlackFigures(
     @JsonAnySetter @JsonAnyGetter Map<String, Object> other) {
   public SlackFigures {
     other = other == null ? new LinkedHashMap<>() : other;
+  }
+
+  /** The figures of {@code e} (non-finite values as null: JSON has no NaN). */
+  public static SlackFigures of(SlackEstimate e) {
+    boolean rel = e.relative();
+    return new SlackFigures(e.constraint().name(), e.constraint().form().configName(),
+        e.constraint().threshold(), finite(e.slack()), finite(e.standardError()),
+        finite(e.lower95()), finite(e.upper95()), e.policy().count(), e.policy().nonFinite(),
+        finite(e.policy().mean()), rel ? finite(e.reference().mean()) : null,
+        rel ? e.reference().count() : null, rel ? e.reference().nonFinite() : null, null);
+  }
+
+  /** The figures of each constraint of {@code e}, in its order. */
+  public static List<SlackFigures> of(ConstraintEstimate e) {
+    return e.slacks().stream().map(SlackFigures::of).toList();
+  }
+
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 }

@@ -62,6 +62,7 @@ public record TrainingMarker(
     @JsonProperty("heldout_pairs_same_label") @JsonInclude(JsonInclude.Include.NON_NULL) Double heldoutPairsSameLabel,
     @JsonProperty("heldout_sign_accuracy") @JsonInclude(JsonInclude.Include.NON_NULL) Double heldoutSignAccuracy,
     @JsonProperty("train_accuracy") @JsonInclude(JsonInclude.Include.NON_NULL) Double trainAccuracy,
+    @JsonProperty("device") @JsonInclude(JsonInclude.Include.NON_NULL) TaskDevice device,
     @JsonProperty(value = "output", required = true) String output,
     @JsonProperty("started") @JsonInclude(JsonInclude.Include.NON_NULL) String started,
     @JsonProperty(value = "finished", required = true) String finished,
