@@ -92,8 +92,7 @@ class PrepareCommandTest {
         tmp.resolve("run-chat/prepare/_SUCCESS.json")));
     assertEquals(Map.of("bad_dialogue", 1), marker.get("quarantined_by_reason"),
         "the row with a system turn is quarantined");
-    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
-        .master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    org.apache.spark.sql.SparkSession spark = io.dualign.dual.TestSpark.local();
     List<org.apache.spark.sql.Row> prompts = spark.read().parquet(runDir + "/prepare/pairs")
         .filter(org.apache.spark.sql.functions.col("prompt").contains("A joke 7?"))
         .select("prompt").collectAsList();
