@@ -119,14 +119,13 @@ final class MemoryCheck {
     MemoryPlan.Shape shape = hc.memoryShape();
     int tokens = cfg.model().maxPromptTokens() + cfg.model().maxResponseTokens();
     switch (stage) {
-      case ALIGN -> out.add(training("the DPO epoch", shape, weightBytes, computeBytes, cfg.train().lora(),
-          cfg.align().batchSize(), "align.batchSize", tokens, cfg.model().maxResponseTokens(),
-          limit));
+      case ALIGN -> out.add(training("the DPO epoch", shape, weightBytes, computeBytes,
+          cfg.train(), cfg.align().batchSize(), "align.batchSize", tokens,
+          cfg.model().maxResponseTokens(), limit));
       case TRAIN_REWARD, TRAIN_COST -> {
         if (cfg.model().provided(stage) == null) {
           out.add(training("training the score model", shape, weightBytes, computeBytes,
-              cfg.train().lora(),
-              cfg.train().batchSize(), "train.batchSize", tokens, 0, limit));
+              cfg.train(), cfg.train().batchSize(), "train.batchSize", tokens, 0, limit));
         }
       }
       case SAMPLE_REF -> {
@@ -158,14 +157,17 @@ final class MemoryCheck {
   }
 
   /**
-   * A training step's plan: {@code pairs} pairs per step (chosen and rejected: twice as many
-   * sequences) when {@code responseTokens > 0} (DPO), else score-model pairs.
+   * A training step's plan: {@code pairs} pairs per micro-batch (chosen and rejected: twice as
+   * many sequences) when {@code responseTokens > 0} (DPO), else score-model pairs. A smaller
+   * micro-batch that fits comes with the {@code train.gradAccumulation} that keeps the pairs of
+   * one optimizer step.
    */
   private static Plan training(String work, MemoryPlan.Shape s, int weightBytes,
-      int computeBytes, TrainSettings.Lora lora, int pairs, String batchKey, int tokens, int responseTokens,
-      long limit) {
-    MemoryPlan.Estimate e = step(s, weightBytes, computeBytes, lora.r(), lora.targetModules(), pairs, tokens,
-        responseTokens);
+      int computeBytes, TrainSettings train, int pairs, String batchKey, int tokens,
+      int responseTokens, long limit) {
+    TrainSettings.Lora lora = train.lora();
+    MemoryPlan.Estimate e = step(s, weightBytes, computeBytes, lora.r(), lora.targetModules(),
+        pairs, tokens, responseTokens);
     String what = (lora.enabled() ? "LoRA r = " + lora.r() : "full fine-tuning") + " of "
         + String.format(java.util.Locale.ROOT, "%.2fB", s.parameters() / 1e9) + " parameters, "
         + 2 * pairs + " sequences of " + tokens + " tokens";
@@ -183,8 +185,11 @@ final class MemoryCheck {
           MemoryPlan.Estimate smaller = step(s, weightBytes, computeBytes, r, targets, b, tokens,
               responseTokens);
           if (smaller.total() <= limit) {
+            long perStep = (long) pairs * train.gradAccumulation();
             fix = (lora.enabled() ? "" : "set train.lora.r = 8 and ") + "set " + batchKey
-                + " = " + b + " (needs " + MemoryPlan.gb(smaller.total()) + ")";
+                + " = " + b + " (needs " + MemoryPlan.gb(smaller.total()) + ")"
+                + (perStep % b == 0 ? " with train.gradAccumulation = " + perStep / b
+                    + " to keep " + perStep + " pairs per optimizer step" : "");
             break;
           }
         }

@@ -68,6 +68,26 @@ public record ModelArchitecture(Head head, int vocabSize, int contextLength, int
   }
 
   /**
+   * The scalar parameters of the model: token and position embeddings, per layer two LayerNorms
+   * (scale and shift), the fused q/k/v and output projections and the two feed-forward layers
+   * (weights and biases), the final LayerNorm and the head (vocabulary logits without a bias, or
+   * one score with one).
+   */
+  public long parameterCount() {
+    long d = dModel;
+    long qkv = d + 2L * kvWidth();
+    long layer = 4 * d + d * qkv + qkv + d * d + d + d * ffnHidden + ffnHidden + ffnHidden * d + d;
+    long out = head == Head.LANGUAGE_MODEL ? d * vocabSize : d + 1;
+    return (long) vocabSize * d + (long) contextLength * d + layers * layer + 2 * d + out;
+  }
+
+  /** The sizes that decide the model's memory ({@link MemoryPlan}). */
+  public MemoryPlan.Shape memoryShape() {
+    return new MemoryPlan.Shape(parameterCount(), layers, dModel, ffnHidden, heads, kvWidth(),
+        vocabSize, MemoryPlan.Block.BUILT_IN);
+  }
+
+  /**
    * Multiply-adds per token of one forward pass through the layers' weight matrices (queries,
    * keys and values, output projection, the two feed-forward ones); 2 FLOPs each.
    */

@@ -201,7 +201,7 @@ public record HfConfig(HfArchitecture architecture, String modelType, int vocabS
   /** The sizes that decide the model's memory. */
   public io.dualign.model.MemoryPlan.Shape memoryShape() {
     return new io.dualign.model.MemoryPlan.Shape(parameterCount(), layers, hiddenSize,
-        intermediateSize, heads, kvWidth(), vocabSize);
+        intermediateSize, heads, kvWidth(), vocabSize, io.dualign.model.MemoryPlan.Block.LLAMA);
   }
 
   /** One line for messages and {@code doctor}. */

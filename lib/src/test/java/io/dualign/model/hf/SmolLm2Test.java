@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * and the greedy continuation (up to 32 tokens, ending at EOS where transformers did). CI installs
  * the model ({@code .ci/run}); absent, the test fails in CI and skips elsewhere, saying so.
  */
-class SmolLm2Test {
-  static Path folder() {
+public class SmolLm2Test {
+  public static Path folder() {
     String cache = System.getenv("DUALIGN_MODEL_CACHE");
     Path root = cache != null && !cache.isBlank() ? Paths.get(cache)
         : Paths.get(System.getProperty("user.home"), ".cache", "dualign", "models");
@@ -38,7 +38,7 @@ class SmolLm2Test {
   }
 
   /** The installed model's folder; absent, a failure in CI and a skip elsewhere, saying so. */
-  static Path requireInstalled() {
+  public static Path requireInstalled() {
     Path dir = folder();
     if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
       String why = "SmolLM2-135M-Instruct is not installed at " + dir
