@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -9,6 +9,7 @@ import io.dualign.config.DualignConfig;
 import io.dualign.config.ModelSettings;
 import io.dualign.config.RolloutSettings;
 import io.dualign.config.UtilityScorer;
+import io.dualign.jobs.Dualign;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;

@@ -1,10 +1,12 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dualign.jobs.Dualign;
+import io.dualign.jobs.ProjectPaths;
 import io.dualign.model.CausalLm;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.Generator;
