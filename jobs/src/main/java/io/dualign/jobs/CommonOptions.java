@@ -32,8 +32,13 @@ public final class CommonOptions {
           + "Default: ${DEFAULT-VALUE}")
   String profile;
 
+  /** The {@code --run-dir} of this invocation. */
+  public String runDir() {
+    return runDir;
+  }
+
   /** Resolves the configuration of this invocation ({@code --master} is {@code runtime.master}). */
-  DualignConfig loadConfig() {
+  public DualignConfig loadConfig() {
     List<String> overrides = new ArrayList<>(sets);
     if (master != null) {
       overrides.add("runtime.master=" + master);

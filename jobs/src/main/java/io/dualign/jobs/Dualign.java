@@ -1,6 +1,7 @@
 package io.dualign.jobs;
 
 import io.dualign.config.ConfigError;
+import io.dualign.jobs.bench.BenchCommand;
 import io.dualign.run.marker.MarkerException;
 import io.dualign.model.hf.HfModelException;
 import io.dualign.vocabulary.Stage;

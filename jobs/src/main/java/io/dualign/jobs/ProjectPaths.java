@@ -9,15 +9,17 @@ import java.nio.file.Paths;
  * fixtures, and the model cache ({@code $DUALIGN_MODEL_CACHE}, else
  * {@code ~/.cache/dualign/models}) that {@code fetch-model} fills.
  */
-final class ProjectPaths {
+public final class ProjectPaths {
   private ProjectPaths() {}
 
-  static Path home() {
+  /** The dualign checkout the command runs from. */
+  public static Path home() {
     String h = System.getProperty("dualign.home");
     return Paths.get(h != null ? h : System.getProperty("user.dir")).toAbsolutePath();
   }
 
-  static Path modelCache() {
+  /** The folder {@code fetch-model} installs models into. */
+  public static Path modelCache() {
     String c = System.getenv("DUALIGN_MODEL_CACHE");
     return c != null && !c.isBlank() ? Paths.get(c)
         : Paths.get(System.getProperty("user.home"), ".cache", "dualign", "models");

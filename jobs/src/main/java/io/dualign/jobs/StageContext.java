@@ -34,7 +34,7 @@ public final class StageContext implements AutoCloseable {
    * @throws io.dualign.config.ConfigError when a location in the configuration or the run
    *     directory is not usable ({@link ConfigLocations}), before anything starts
    */
-  StageContext(DualignConfig config, String runDirLocation, String appName) {
+  public StageContext(DualignConfig config, String runDirLocation, String appName) {
     ConfigLocations.check(config, ConfigLoader.fromClasspath().declarations(), runDirLocation);
     this.config = config;
     this.runDirLocation = runDirLocation;

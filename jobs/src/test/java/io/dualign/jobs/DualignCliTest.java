@@ -18,12 +18,17 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DualignCliTest {
+/**
+ * The {@code dualign} command line as a user meets it: help, exit codes, options; {@link
+ * #dualign} runs one command in this JVM for other packages' command tests too.
+ */
+public class DualignCliTest {
 
   /** Exit code and both streams of one command. */
-  record Run(int code, String out, String err) {}
+  public record Run(int code, String out, String err) {}
 
-  static Run dualign(String... args) {
+  /** Runs {@code dualign args...} in this JVM and returns its exit code and output. */
+  public static Run dualign(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Dualign.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);

@@ -101,58 +101,86 @@ public final class OneShotDualSolver {
             + String.format(Locale.ROOT, "%.3g", pg) + ")";
         break;
       }
-      double[] g = v.gradient();
-      boolean[] free = freeSet(lambda, g, hi);
-      double[] d = null;
-      if (o.method() == Method.NEWTON) {
-        d = newtonDirection(v.hessian(), g, free);
-      }
-      boolean newton = d != null;
-      if (!newton) {
-        d = new double[m];
-        for (int i = 0; i < m; i++) {
-          d[i] = free[i] ? -g[i] : 0.0;
-        }
-      }
-      double t = newton ? 1.0 : gradientStart;
-      double[] next = null;
-      DualValue nv = null;
-      for (int h = 0; h <= MAX_HALVINGS; h++) {
-        double[] cand = new double[m];
-        double decrease = 0.0;
-        for (int i = 0; i < m; i++) {
-          cand[i] = clamp(lambda[i] + t * d[i], 0.0, hi[i]);
-          decrease += g[i] * (cand[i] - lambda[i]);
-        }
-        DualValue cv = f.evaluate(cand);
-        evaluations++;
-        boolean armijo = cv.value() <= v.value() + ARMIJO * decrease;
-        // At the floating-point floor D no longer resolves the decrease; accept a step that
-        // leaves D unchanged to rounding but shrinks the projected gradient.
-        boolean floor = Math.abs(cv.value() - v.value()) <= 1e-13 * Math.max(1, Math.abs(v.value()))
-            && projectedGradientNorm(cand, cv.gradient(), hi) < pg;
-        if (armijo || floor) {
-          next = cand;
-          nv = cv;
-          break;
-        }
-        t *= 0.5;
-      }
-      if (next == null) {
+      Direction dir = direction(o.method(), v, lambda, hi);
+      LineSearch ls = lineSearch(f, lambda, v, dir.d(), dir.newton() ? 1.0 : gradientStart, pg, hi);
+      evaluations += ls.evaluations();
+      if (ls.next() == null) {
         reason = String.format(Locale.ROOT, "line search cannot decrease D further (projected "
             + "gradient %.3g)", pg);
         converged = pg <= Math.sqrt(o.tolerance());
         break;
       }
-      if (!newton) {
-        gradientStart = barzilaiBorwein(lambda, next, g, nv.gradient(), t);
+      if (!dir.newton()) {
+        gradientStart = barzilaiBorwein(lambda, ls.next(), v.gradient(), ls.value().gradient(),
+            ls.t());
       }
-      lambda = next;
-      v = nv;
-      stepSize = t;
+      lambda = ls.next();
+      v = ls.value();
+      stepSize = ls.t();
       it++;
     }
     return new Solution(lambda, v, trajectory, it, converged, reason, evaluations);
+  }
+
+  /** A descent direction and whether it is Newton's (else the projected negative gradient). */
+  private record Direction(double[] d, boolean newton) {}
+
+  /**
+   * The outcome of a line search: the accepted point, D there and the step size, or a null point
+   * when no step was accepted; and the evaluations of D it took either way.
+   */
+  private record LineSearch(double[] next, DualValue value, double t, int evaluations) {}
+
+  /**
+   * The Newton direction on the free set when {@code method} is Newton and H_FF is positive
+   * definite, else the negative gradient on the free set.
+   */
+  private static Direction direction(Method method, DualValue v, double[] lambda, double[] hi) {
+    double[] g = v.gradient();
+    boolean[] free = freeSet(lambda, g, hi);
+    double[] d = null;
+    if (method == Method.NEWTON) {
+      d = newtonDirection(v.hessian(), g, free);
+    }
+    boolean newton = d != null;
+    if (!newton) {
+      d = new double[g.length];
+      for (int i = 0; i < g.length; i++) {
+        d[i] = free[i] ? -g[i] : 0.0;
+      }
+    }
+    return new Direction(d, newton);
+  }
+
+  /**
+   * Armijo backtracking along the projection arc clamp(λ + t·d) from trial step {@code t},
+   * halving at most {@link #MAX_HALVINGS} times; {@code pg} is the projected-gradient norm at λ.
+   */
+  private static LineSearch lineSearch(DualFunction f, double[] lambda, DualValue v, double[] d,
+      double t, double pg, double[] hi) {
+    int m = lambda.length;
+    double[] g = v.gradient();
+    int evaluations = 0;
+    for (int h = 0; h <= MAX_HALVINGS; h++) {
+      double[] cand = new double[m];
+      double decrease = 0.0;
+      for (int i = 0; i < m; i++) {
+        cand[i] = clamp(lambda[i] + t * d[i], 0.0, hi[i]);
+        decrease += g[i] * (cand[i] - lambda[i]);
+      }
+      DualValue cv = f.evaluate(cand);
+      evaluations++;
+      boolean armijo = cv.value() <= v.value() + ARMIJO * decrease;
+      // At the floating-point floor D no longer resolves the decrease; accept a step that
+      // leaves D unchanged to rounding but shrinks the projected gradient.
+      boolean floor = Math.abs(cv.value() - v.value()) <= 1e-13 * Math.max(1, Math.abs(v.value()))
+          && projectedGradientNorm(cand, cv.gradient(), hi) < pg;
+      if (armijo || floor) {
+        return new LineSearch(cand, cv, t, evaluations);
+      }
+      t *= 0.5;
+    }
+    return new LineSearch(null, null, t, evaluations);
   }
 
   /**

@@ -56,6 +56,25 @@ public final class Generator {
    */
   public List<Generation> generate(List<long[]> prompts, long[] seeds, SamplingParams p,
       boolean useCache, int padTo) {
+    int promptLen = checkedPromptLength(prompts, seeds, p, useCache, padTo);
+    Batch batch = new Batch(prompts, seeds, promptLen, promptLen + p.maxNewTokens(), padId);
+    int vocab = lm.vocabSize();
+    try (NDManager gen = lm.manager().newSubManager()) {
+      KvCache cache = useCache ? lm.newCache(gen, batch.total) : null;
+      for (int step = 0; step < p.maxNewTokens() && batch.live > 0; step++) {
+        float[] probs = nextProbs(gen, batch, step, p, useCache, cache);
+        sampleNext(batch, probs, vocab, promptLen + step, p);
+      }
+    }
+    return generations(batch);
+  }
+
+  /**
+   * Checks the arguments of a call and returns the width prompts are left-padded to: the longest
+   * prompt, or {@code padTo} if wider.
+   */
+  private int checkedPromptLength(List<long[]> prompts, long[] seeds, SamplingParams p,
+      boolean useCache, int padTo) {
     int b = prompts.size();
     if (seeds.length != b) {
       throw new IllegalArgumentException(b + " prompts but " + seeds.length + " seeds");
@@ -78,84 +97,128 @@ public final class Generator {
       throw new IllegalArgumentException("longest prompt (" + promptLen + " tokens) + maxNewTokens ("
           + p.maxNewTokens() + ") exceeds the model's context length " + lm.contextLength());
     }
-    long[] ids = new long[b * total];
-    int[] mask = new int[b * total];
-    Arrays.fill(ids, padId);
-    for (int r = 0; r < b; r++) {
-      long[] pr = prompts.get(r);
-      int start = r * total + promptLen - pr.length;
-      System.arraycopy(pr, 0, ids, start, pr.length);
-      Arrays.fill(mask, start, r * total + promptLen, 1);
+    return promptLen;
+  }
+
+  /**
+   * Runs the model on the sequences so far and returns softmax(logits / temperature) of each
+   * row's next token, or the logits themselves when greedy.
+   */
+  private float[] nextProbs(NDManager gen, Batch batch, int step, SamplingParams p,
+      boolean useCache, KvCache cache) {
+    int b = batch.rows;
+    int total = batch.total;
+    int len = batch.promptLen + step;
+    try (NDManager sm = gen.newSubManager()) {
+      NDArray last;
+      if (useCache) {
+        int from = step == 0 ? 0 : len - 1;
+        NDArray in = sm.create(slice(batch.ids, b, total, from, len), new Shape(b, len - from));
+        last = lm.lastLogits(in, maskOf(sm, batch.mask, b, total, len, batch.padded), cache);
+      } else {
+        NDArray in = sm.create(slice(batch.ids, b, total, 0, len), new Shape(b, len));
+        last = lm.lastLogits(in, maskOf(sm, batch.mask, b, total, len, batch.padded), null);
+      }
+      // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
+      return (p.temperature() == 0 ? last
+          : (p.temperature() == 1 ? last : last.div(p.temperature())).softmax(-1))
+          .toFloatArray();
     }
-    SplittableRandom[] rngs = new SplittableRandom[b];
-    List<List<Long>> out = new ArrayList<>();
-    Generation.Reason[] reasons = new Generation.Reason[b];
-    String[] texts = new String[b];
-    for (int r = 0; r < b; r++) {
-      rngs[r] = new SplittableRandom(seeds[r]);
-      out.add(new ArrayList<>());
-    }
-    int vocab = lm.vocabSize();
-    int live = b;
-    // Without left-padded prompts the model gets no mask. (A finished row feeds padding that then
-    // counts as real tokens, but only to that row, whose output is no longer read.)
-    boolean padded = false;
-    for (long[] pr : prompts) {
-      padded |= pr.length < promptLen;
-    }
-    try (NDManager gen = lm.manager().newSubManager()) {
-      KvCache cache = useCache ? lm.newCache(gen, total) : null;
-      for (int step = 0; step < p.maxNewTokens() && live > 0; step++) {
-        int len = promptLen + step;
-        float[] probs; // softmax(logits / temperature) of each row; logits when greedy
-        try (NDManager sm = gen.newSubManager()) {
-          NDArray last;
-          if (useCache) {
-            int from = step == 0 ? 0 : len - 1;
-            NDArray in = sm.create(slice(ids, b, total, from, len), new Shape(b, len - from));
-            last = lm.lastLogits(in, maskOf(sm, mask, b, total, len, padded), cache);
-          } else {
-            NDArray in = sm.create(slice(ids, b, total, 0, len), new Shape(b, len));
-            last = lm.lastLogits(in, maskOf(sm, mask, b, total, len, padded), null);
-          }
-          // The softmax runs batched on the engine: one vectorised op instead of vocab exp()s per row.
-          probs = (p.temperature() == 0 ? last
-              : (p.temperature() == 1 ? last : last.div(p.temperature())).softmax(-1))
-              .toFloatArray();
-        }
-        for (int r = 0; r < b; r++) {
-          if (reasons[r] != null) {
-            continue; // finished rows feed padding, masked out
-          }
-          long tok = Sampler.sampleProbs(probs, r * vocab, vocab, p, rngs[r]);
-          if (isStop(tok)) {
-            reasons[r] = Generation.Reason.EOS;
-            live--;
-            continue;
-          }
-          out.get(r).add(tok);
-          ids[r * total + len] = tok;
-          mask[r * total + len] = 1;
-          if (!p.stopStrings().isEmpty()) {
-            String text = decoder.apply(toArray(out.get(r)));
-            int cut = firstStop(text, p.stopStrings());
-            if (cut >= 0) {
-              texts[r] = text.substring(0, cut);
-              reasons[r] = Generation.Reason.STOP;
-              live--;
-            }
-          }
+  }
+
+  /** Samples each live row's token at column {@code len} and ends rows that hit a stop. */
+  private void sampleNext(Batch batch, float[] probs, int vocab, int len, SamplingParams p) {
+    int total = batch.total;
+    for (int r = 0; r < batch.rows; r++) {
+      if (batch.reasons[r] != null) {
+        continue; // finished rows feed padding, masked out
+      }
+      long tok = Sampler.sampleProbs(probs, r * vocab, vocab, p, batch.rngs[r]);
+      if (isStop(tok)) {
+        batch.reasons[r] = Generation.Reason.EOS;
+        batch.live--;
+        continue;
+      }
+      batch.out.get(r).add(tok);
+      batch.ids[r * total + len] = tok;
+      batch.mask[r * total + len] = 1;
+      if (!p.stopStrings().isEmpty()) {
+        String text = decoder.apply(toArray(batch.out.get(r)));
+        int cut = firstStop(text, p.stopStrings());
+        if (cut >= 0) {
+          batch.texts[r] = text.substring(0, cut);
+          batch.reasons[r] = Generation.Reason.STOP;
+          batch.live--;
         }
       }
     }
-    List<Generation> result = new ArrayList<>(b);
-    for (int r = 0; r < b; r++) {
-      long[] toks = toArray(out.get(r));
-      Generation.Reason reason = reasons[r] == null ? Generation.Reason.LENGTH : reasons[r];
-      String text = texts[r] != null ? texts[r] : decoder == null ? null : decoder.apply(toks);
+  }
+
+  /** The finished batch as one generation per row; rows that never stopped ended by length. */
+  private List<Generation> generations(Batch batch) {
+    List<Generation> result = new ArrayList<>(batch.rows);
+    for (int r = 0; r < batch.rows; r++) {
+      long[] toks = toArray(batch.out.get(r));
+      Generation.Reason reason =
+          batch.reasons[r] == null ? Generation.Reason.LENGTH : batch.reasons[r];
+      String text = batch.texts[r] != null ? batch.texts[r]
+          : decoder == null ? null : decoder.apply(toks);
       result.add(new Generation(toks, text, reason));
     }
     return result;
+  }
+
+  /**
+   * The decoding state of one batch: row-major token ids and attention mask of width {@code
+   * total} (prompts left-padded to {@code promptLen}), each row's random stream, tokens so far and
+   * why it ended, if it has.
+   */
+  private static final class Batch {
+    final int rows;
+    final int promptLen;
+    final int total;
+    final long[] ids;
+    final int[] mask;
+    final SplittableRandom[] rngs;
+    final List<List<Long>> out = new ArrayList<>();
+    final Generation.Reason[] reasons;
+    final String[] texts;
+    /**
+     * Whether any prompt is padded. Without left-padded prompts the model gets no mask. (A
+     * finished row feeds padding that then counts as real tokens, but only to that row, whose
+     * output is no longer read.)
+     */
+    final boolean padded;
+    int live;
+
+    Batch(List<long[]> prompts, long[] seeds, int promptLen, int total, long padId) {
+      int b = prompts.size();
+      this.rows = b;
+      this.promptLen = promptLen;
+      this.total = total;
+      this.ids = new long[b * total];
+      this.mask = new int[b * total];
+      Arrays.fill(ids, padId);
+      for (int r = 0; r < b; r++) {
+        long[] pr = prompts.get(r);
+        int start = r * total + promptLen - pr.length;
+        System.arraycopy(pr, 0, ids, start, pr.length);
+        Arrays.fill(mask, start, r * total + promptLen, 1);
+      }
+      this.rngs = new SplittableRandom[b];
+      this.reasons = new Generation.Reason[b];
+      this.texts = new String[b];
+      for (int r = 0; r < b; r++) {
+        rngs[r] = new SplittableRandom(seeds[r]);
+        out.add(new ArrayList<>());
+      }
+      this.live = b;
+      boolean anyPadded = false;
+      for (long[] pr : prompts) {
+        anyPadded |= pr.length < promptLen;
+      }
+      this.padded = anyPadded;
+    }
   }
 
   private boolean isStop(long tok) {

@@ -1,7 +1,10 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
+import io.dualign.jobs.CommonOptions;
+import io.dualign.jobs.Dualign;
+import io.dualign.jobs.StageContext;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: data, model, rollout, dual, hf. Prints figures and a final RESULT "
         + "line.")
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
@@ -110,7 +113,8 @@ final class BenchCommand implements Callable<Integer> {
           throw new ConfigError("bench rollout needs --rows >= 20, --prompts >= 1, --rounds >= 1; "
               + "got " + n + ", " + prompts + ", " + rounds);
         }
-        try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench rollout")) {
+        try (StageContext ctx = new StageContext(config, options.runDir(),
+            "dualign bench rollout")) {
           return RolloutBench.run(config, ctx.spark(), out, prompts, rounds, n);
         }
       }
@@ -126,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
                 : System.getProperty("user.home") + "/.venvs/ref/bin/python", dpoSteps), out);
       }
       case "dual" -> {
-        try (StageContext ctx = new StageContext(config, options.runDir, "dualign bench dual")) {
+        try (StageContext ctx = new StageContext(config, options.runDir(), "dualign bench dual")) {
           return DualBench.run(config, ctx.spark(), out);
         }
       }

@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import io.dualign.config.DataSettings;
 import io.dualign.config.DualignConfig;
@@ -6,6 +6,7 @@ import io.dualign.data.DataTables;
 import io.dualign.data.ParsedInput;
 import io.dualign.data.SyntheticLinesFn;
 import io.dualign.data.synthetic.SyntheticGenerator;
+import io.dualign.jobs.Dualign;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

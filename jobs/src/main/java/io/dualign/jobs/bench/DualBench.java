@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import io.dualign.config.DualignConfig;
 import io.dualign.dual.Constraint;
@@ -7,6 +7,7 @@ import io.dualign.dual.DualValue;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.PromptSamples;
+import io.dualign.jobs.Dualign;
 import io.dualign.spark.dual.SparkDualFunction;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -59,10 +59,9 @@ final class ModelBench {
       int rounds) {
     Map<String, Object> r = new LinkedHashMap<>();
     double[] rates = matmulGflops(rounds, "ceiling");
-    double ceiling = rates[0];
-    double cpuCeiling = rates[1];
-    r.put("matmul_gflops", ceiling);
-    r.put("matmul_gflops_per_cpu_s", cpuCeiling);
+    Ceiling ceiling = new Ceiling(rates[0], rates[1]);
+    r.put("matmul_gflops", ceiling.gflops());
+    r.put("matmul_gflops_per_cpu_s", ceiling.perCpuSecond());
     r.put("matmul_step_gflops", stepMatmulGflops());
     ModelArchitecture arch = new ModelArchitecture(ModelArchitecture.Head.LANGUAGE_MODEL,
         ms.vocabSize(), Math.max(ms.contextLength(), PROMPT_TOKENS + newTokens), ms.dModel(),
@@ -74,99 +73,129 @@ final class ModelBench {
       line("model %s, %,d parameters; %d-token prompts, %d new tokens (no EOS: every row runs to "
           + "the end); best of %d round(s)", arch.describe(), lm.parameterCount(), PROMPT_TOKENS,
           newTokens, rounds);
-      double genMacsPerRow = generationMacsPerRow(arch, newTokens);
       Generator g = warmedUp(lm, rnd);
       for (int b : batches) {
         boolean recompute = java.util.Arrays.stream(recomputeBatches).anyMatch(x -> x == b);
-        List<long[]> pr = prompts(b, rnd);
-        for (boolean cache : recompute ? new boolean[] {true, false} : new boolean[] {true}) {
-          double[] t = timeGeneration(g, pr, p, cache, rounds);
-          double s = t[0];
-          double cpu = t[1];
-          double tps = (double) b * newTokens / s;
-          double gflops = 2 * genMacsPerRow * b / s / 1e9;
-          String key = "gen_b" + b + (cache ? "_cache" : "_nocache");
-          r.put(key + "_tps", tps);
-          r.put(key + "_tokens_per_cpu_s", b * newTokens / cpu);
-          double cpuFraction = 2 * genMacsPerRow * b / cpu / 1e9 / cpuCeiling;
-          if (cache) {
-            r.put(key + "_fraction", gflops / ceiling);
-            r.put(key + "_cpu_fraction", cpuFraction);
-          }
-          line("generate batch %3d %-8s %8.1f tokens/s  %6.2f s  %8.1f tokens/CPU-s%s", b,
-              cache ? "KV cache" : "no cache", tps, s, b * newTokens / cpu, cache
-                  ? String.format(Locale.ROOT, "  %.2f GFLOP/s = %.0f%% of the ceiling (CPU: %.0f%%)",
-                      gflops, 100 * gflops / ceiling, 100 * cpuFraction) : "");
-        }
-        if (recompute) {
-          double speedup = (double) r.get("gen_b" + b + "_cache_tps")
-              / (double) r.get("gen_b" + b + "_nocache_tps");
-          r.put("kv_speedup_b" + b, speedup);
-          line("KV cache speed-up at batch %d: %.1fx", b, speedup);
-        }
+        benchGeneration(g, arch, b, recompute, p, rounds, rnd, ceiling, r);
       }
       if (arch.kvHeads() < arch.heads()) {
-        // The same shape with multi-head attention (kvHeads = heads), for comparison: the KV cache
-        // a step reads grows by heads / kvHeads.
-        int b = java.util.Arrays.stream(batches).max().getAsInt();
-        ModelArchitecture mha = new ModelArchitecture(arch.head(), arch.vocabSize(),
-            arch.contextLength(), arch.dModel(), arch.layers(), arch.heads(), arch.ffnHidden());
-        try (BuiltInTransformer m = BuiltInTransformer.create(mha, 1, Device.cpu())) {
-          double s = timeGeneration(warmedUp(m, rnd), prompts(b, rnd), p, true, rounds)[0];
-          double gflops = 2 * generationMacsPerRow(mha, newTokens) * b / s / 1e9;
-          r.put("gen_b" + b + "_mha_tps", (double) b * newTokens / s);
-          r.put("gen_b" + b + "_mha_fraction", gflops / ceiling);
-          line("generate batch %3d KV cache %8.1f tokens/s  %6.2f s  %.2f GFLOP/s = %.0f%% of the "
-              + "ceiling with multi-head attention (kvHeads = heads = %d), for comparison", b,
-              b * newTokens / s, s, gflops, 100 * gflops / ceiling, arch.heads());
-        }
+        benchMultiHeadAttention(arch, java.util.Arrays.stream(batches).max().getAsInt(), p, rounds,
+            rnd, ceiling, r);
       }
-      // Training: next-token steps on random sequences of the configured batch size.
-      int len = Math.min(arch.contextLength(), ms.maxPromptTokens() + ms.maxResponseTokens()) / 2;
-      List<SftExample> batch = new ArrayList<>();
-      for (int i = 0; i < ts.batchSize(); i++) {
-        batch.add(new SftExample(randomIds(rnd, len / 2), randomIds(rnd, len - len / 2)));
-      }
-      SftObjective obj = new SftObjective(lm, 1);
-      ModelTrainer trainer = new ModelTrainer(lm, new OptimizerSettings(1e-4f, 0,
-          rounds * trainSteps + 1, 0.01f, 1f));
-      long tokens = obj.tokens(batch);
-      // Every row: len positions through the layers, a len x len attention square, the head at
-      // the response positions (all but the first token of a row can be a target).
-      double stepMacs = ts.batchSize() * (arch.backboneMacsPerToken() * (double) len
-          + arch.attentionMacs(len, len) + arch.headMacsPerToken() * (double) (len - len / 2));
-      trainer.step(m -> obj.loss(m, batch, true), tokens); // warm-up
-      double s = Double.MAX_VALUE;
-      double cpu = Double.MAX_VALUE;
-      for (int round = 0; round < rounds; round++) {
-        long t0 = System.nanoTime();
-        double c0 = cpuSeconds();
-        for (int i = 0; i < trainSteps; i++) {
-          trainer.step(m -> obj.loss(m, batch, true), tokens);
-        }
-        s = Math.min(s, (System.nanoTime() - t0) / 1e9);
-        cpu = Math.min(cpu, cpuSeconds() - c0);
-      }
-      double cpuFraction = 6 * stepMacs * trainSteps / cpu / 1e9 / cpuCeiling;
-      double tps = tokens * trainSteps / s;
-      double gflops = 6 * stepMacs * trainSteps / s / 1e9;
-      r.put("train_tps", tps);
-      r.put("train_fraction", gflops / ceiling);
-      r.put("train_tokens_per_cpu_s", tokens * trainSteps / cpu);
-      r.put("train_cpu_fraction", cpuFraction);
-      line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.1f tokens/CPU-s, %.2f GFLOP/s "
-          + "= %.0f%% of the ceiling (CPU: %.0f%%)", ts.batchSize(), len, tps, s / trainSteps,
-          tokens * trainSteps / cpu, gflops, 100 * gflops / ceiling, 100 * cpuFraction);
+      double gflops = benchTraining(lm, arch, trainSteps, rounds, rnd, ceiling, r);
       // The host's matmul rate drifts over a run (other load, clock): measured again right after
       // the training rounds, it shows whether the first ceiling still held while they ran.
       double end = matmulGflops(rounds, "matmul rate again after training")[0];
       r.put("matmul_gflops_end", end);
       r.put("train_fraction_end", gflops / end);
       line("training = %.0f%% of the matmul rate measured right after it (%.1f GFLOP/s; the "
-          + "ceiling measured first: %.1f)", 100 * gflops / end, end, ceiling);
+          + "ceiling measured first: %.1f)", 100 * gflops / end, end, ceiling.gflops());
     }
     r.put("rounds", rounds);
     return r;
+  }
+
+  /** The matmul rate measured first: wall-clock GFLOP/s and GFLOP per CPU-second. */
+  private record Ceiling(double gflops, double perCpuSecond) {}
+
+  /**
+   * Times generation at batch {@code b} with the KV cache, and also without it when {@code
+   * recompute}, into {@code r}.
+   */
+  private void benchGeneration(Generator g, ModelArchitecture arch, int b, boolean recompute,
+      SamplingParams p, int rounds, Random rnd, Ceiling ceiling, Map<String, Object> r) {
+    int newTokens = p.maxNewTokens();
+    double genMacsPerRow = generationMacsPerRow(arch, newTokens);
+    List<long[]> pr = prompts(b, rnd);
+    for (boolean cache : recompute ? new boolean[] {true, false} : new boolean[] {true}) {
+      double[] t = timeGeneration(g, pr, p, cache, rounds);
+      double s = t[0];
+      double cpu = t[1];
+      double tps = (double) b * newTokens / s;
+      double gflops = 2 * genMacsPerRow * b / s / 1e9;
+      String key = "gen_b" + b + (cache ? "_cache" : "_nocache");
+      r.put(key + "_tps", tps);
+      r.put(key + "_tokens_per_cpu_s", b * newTokens / cpu);
+      double cpuFraction = 2 * genMacsPerRow * b / cpu / 1e9 / ceiling.perCpuSecond();
+      if (cache) {
+        r.put(key + "_fraction", gflops / ceiling.gflops());
+        r.put(key + "_cpu_fraction", cpuFraction);
+      }
+      line("generate batch %3d %-8s %8.1f tokens/s  %6.2f s  %8.1f tokens/CPU-s%s", b,
+          cache ? "KV cache" : "no cache", tps, s, b * newTokens / cpu, cache
+              ? String.format(Locale.ROOT, "  %.2f GFLOP/s = %.0f%% of the ceiling (CPU: %.0f%%)",
+                  gflops, 100 * gflops / ceiling.gflops(), 100 * cpuFraction) : "");
+    }
+    if (recompute) {
+      double speedup = (double) r.get("gen_b" + b + "_cache_tps")
+          / (double) r.get("gen_b" + b + "_nocache_tps");
+      r.put("kv_speedup_b" + b, speedup);
+      line("KV cache speed-up at batch %d: %.1fx", b, speedup);
+    }
+  }
+
+  /**
+   * Times cached generation at batch {@code b} with the same shape but multi-head attention
+   * (kvHeads = heads), for comparison: the KV cache a step reads grows by heads / kvHeads.
+   */
+  private void benchMultiHeadAttention(ModelArchitecture arch, int b, SamplingParams p,
+      int rounds, Random rnd, Ceiling ceiling, Map<String, Object> r) {
+    int newTokens = p.maxNewTokens();
+    ModelArchitecture mha = new ModelArchitecture(arch.head(), arch.vocabSize(),
+        arch.contextLength(), arch.dModel(), arch.layers(), arch.heads(), arch.ffnHidden());
+    try (BuiltInTransformer m = BuiltInTransformer.create(mha, 1, Device.cpu())) {
+      double s = timeGeneration(warmedUp(m, rnd), prompts(b, rnd), p, true, rounds)[0];
+      double gflops = 2 * generationMacsPerRow(mha, newTokens) * b / s / 1e9;
+      r.put("gen_b" + b + "_mha_tps", (double) b * newTokens / s);
+      r.put("gen_b" + b + "_mha_fraction", gflops / ceiling.gflops());
+      line("generate batch %3d KV cache %8.1f tokens/s  %6.2f s  %.2f GFLOP/s = %.0f%% of the "
+          + "ceiling with multi-head attention (kvHeads = heads = %d), for comparison", b,
+          b * newTokens / s, s, gflops, 100 * gflops / ceiling.gflops(), arch.heads());
+    }
+  }
+
+  /**
+   * Times next-token training steps on random sequences of the configured batch size into {@code
+   * r}, and returns their GFLOP/s.
+   */
+  private double benchTraining(BuiltInTransformer lm, ModelArchitecture arch, int trainSteps,
+      int rounds, Random rnd, Ceiling ceiling, Map<String, Object> r) {
+    int len = Math.min(arch.contextLength(), ms.maxPromptTokens() + ms.maxResponseTokens()) / 2;
+    List<SftExample> batch = new ArrayList<>();
+    for (int i = 0; i < ts.batchSize(); i++) {
+      batch.add(new SftExample(randomIds(rnd, len / 2), randomIds(rnd, len - len / 2)));
+    }
+    SftObjective obj = new SftObjective(lm, 1);
+    ModelTrainer trainer = new ModelTrainer(lm, new OptimizerSettings(1e-4f, 0,
+        rounds * trainSteps + 1, 0.01f, 1f));
+    long tokens = obj.tokens(batch);
+    // Every row: len positions through the layers, a len x len attention square, the head at
+    // the response positions (all but the first token of a row can be a target).
+    double stepMacs = ts.batchSize() * (arch.backboneMacsPerToken() * (double) len
+        + arch.attentionMacs(len, len) + arch.headMacsPerToken() * (double) (len - len / 2));
+    trainer.step(m -> obj.loss(m, batch, true), tokens); // warm-up
+    double s = Double.MAX_VALUE;
+    double cpu = Double.MAX_VALUE;
+    for (int round = 0; round < rounds; round++) {
+      long t0 = System.nanoTime();
+      double c0 = cpuSeconds();
+      for (int i = 0; i < trainSteps; i++) {
+        trainer.step(m -> obj.loss(m, batch, true), tokens);
+      }
+      s = Math.min(s, (System.nanoTime() - t0) / 1e9);
+      cpu = Math.min(cpu, cpuSeconds() - c0);
+    }
+    double cpuFraction = 6 * stepMacs * trainSteps / cpu / 1e9 / ceiling.perCpuSecond();
+    double tps = tokens * trainSteps / s;
+    double gflops = 6 * stepMacs * trainSteps / s / 1e9;
+    r.put("train_tps", tps);
+    r.put("train_fraction", gflops / ceiling.gflops());
+    r.put("train_tokens_per_cpu_s", tokens * trainSteps / cpu);
+    r.put("train_cpu_fraction", cpuFraction);
+    line("train batch %d x %d tokens: %.1f tokens/s, %.3f s/step, %.1f tokens/CPU-s, %.2f GFLOP/s "
+        + "= %.0f%% of the ceiling (CPU: %.0f%%)", ts.batchSize(), len, tps, s / trainSteps,
+        tokens * trainSteps / cpu, gflops, 100 * gflops / ceiling.gflops(), 100 * cpuFraction);
+    return gflops;
   }
 
   /** A generator of {@code lm} that has run once (JIT and engine warm-up). */

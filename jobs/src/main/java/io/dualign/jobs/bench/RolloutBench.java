@@ -1,4 +1,4 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -9,6 +9,7 @@ import io.dualign.config.DualignConfig;
 import io.dualign.config.ModelSettings;
 import io.dualign.config.RolloutSettings;
 import io.dualign.config.UtilityScorer;
+import io.dualign.jobs.Dualign;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.Checkpoint;
 import io.dualign.model.EngineThreads;
@@ -138,135 +139,176 @@ final class RolloutBench {
       // Warm-up: load every model on both sides once.
       Rollouts.sample(spark, prompts.limit(2), spec.withPartitions(1)).write().format("noop")
           .mode("overwrite").save();
-      // The single process gets its best thread count: all cores (as many PyTorch threads as
-      // the Spark side's tasks x threads) or one (on a loaded machine OpenMP threads spin against
-      // other processes and one thread can be faster), chosen by timing one batch with each.
-      int loopThreads = cores;
-      if (cores > 1) {
-        double best = 0;
-        for (int threads : List.of(cores, 1)) {
-          EngineThreads.apply(threads);
-          long t0 = System.nanoTime();
-          long n = generateLoop(refs[0], texts, spec, ms, null, spec.batchSize());
-          double tps = n / ((System.nanoTime() - t0) / 1e9);
-          line("single process, %d PyTorch thread(s): %.1f tokens/s on one batch", threads, tps);
-          if (tps > best) {
-            best = tps;
-            loopThreads = threads;
-          }
-        }
-      }
-      // Two like-for-like comparisons, alternating sides: generation only (the sample-ref
-      // partition function with its scorers off vs a plain generation loop), and generation +
-      // reward and cost scoring of every sample (sample-ref as it runs vs the loop scoring all its
-      // texts in one call with the same scorers and score batch size).
-      double[] best = new double[4]; // loop gen, spark gen, loop scored, spark scored
-      long tokens = 0;
-      TextScorers loopScorers = new TextScorers(scoring, Device.cpu());
-      for (int round = 0; round < rounds; round++) {
-        for (int scored = 0; scored < 2; scored++) {
-          String kind = scored == 1 ? "generate + score" : "generate";
-          EngineThreads.apply(loopThreads);
-          long t0 = System.nanoTime();
-          long loopTokens = generateLoop(refs[0], texts, spec, ms,
-              scored == 1 ? loopScorers : null, Integer.MAX_VALUE);
-          double loopS = (System.nanoTime() - t0) / 1e9;
-          spark.sparkContext().setJobDescription("bench rollout: " + kind + ", round " + round);
-          RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
-              "bench rollout " + round + " " + kind);
-          TaskProfile profile = new TaskProfile(metrics);
-          spark.sparkContext().addSparkListener(profile);
-          t0 = System.nanoTime();
-          Dataset<Row> rolled = scored == 1 ? Rollouts.sample(spark, prompts, spec, metrics)
-              : Rollouts.sampleUnscored(prompts, spec, metrics);
-          Row sum = rolled.agg(functions.sum("response_tokens"), functions.count("*"),
-              functions.count("error")).first();
-          double sparkS = (System.nanoTime() - t0) / 1e9;
-          spark.sparkContext().listenerBus().waitUntilEmpty();
-          spark.sparkContext().removeSparkListener(profile);
-          tokens = sum.getLong(0);
-          if (sum.getLong(2) > 0) {
-            throw new IllegalStateException(sum.getLong(2) + " rollout rows failed");
-          }
-          if (loopTokens != tokens) {
-            throw new IllegalStateException("the two sides generated different token counts ("
-                + kind + "): Spark " + tokens + ", single process " + loopTokens);
-          }
-          line("round %d, %s: single process (%d thread(s)) %,d tokens in %.2f s = %.1f "
-              + "tokens/s; Spark (%d tasks x %d thread(s)) %.2f s = %.1f tokens/s: ratio %.2f",
-              round, kind, loopThreads, loopTokens, loopS, loopTokens / loopS, slots,
-              threadsPerTask, sparkS, tokens / sparkS, loopS / sparkS);
-          line("  Spark tasks: %s", profile.describe(sparkS));
-          best[2 * scored] = Math.max(best[2 * scored], loopTokens / loopS);
-          best[2 * scored + 1] = Math.max(best[2 * scored + 1], tokens / sparkS);
-        }
-      }
-      r.put("single_threads", loopThreads);
-      r.put("spark_tasks_x_threads", slots + "x" + threadsPerTask);
-      r.put("rollout_tokens", tokens);
-      r.put("spark_gen_tokens_per_s", best[1]);
-      r.put("single_gen_tokens_per_s", best[0]);
-      r.put("rollout_gen_ratio", best[1] / best[0]);
-      r.put("spark_tokens_per_s", best[3]);
-      r.put("single_tokens_per_s", best[2]);
-      r.put("rollout_ratio", best[3] / best[2]);
-      line("rollout, generation only: best Spark %.1f tokens/s vs single process %.1f tokens/s: "
-          + "ratio %.2f (goal >= 0.85)", best[1], best[0], best[1] / best[0]);
-      line("rollout, generation + scoring (sample-ref): best Spark %.1f tokens/s vs single "
-          + "process %.1f tokens/s: ratio %.2f (goal >= 0.85)", best[3], best[2],
-          best[3] / best[2]);
-
-      // Scoring: the same (prompt, response) rows through PairScoring on Spark and in one loop.
-      int scoreRows = nPrompts * rs.samples() * 4;
-      Dataset<Row> pairs = syntheticPairs(scoreRows / 2, slots);
-      List<String> ps = new ArrayList<>();
-      List<String> ys = new ArrayList<>();
-      for (Row p : pairs.collectAsList()) {
-        ps.add(p.getString(2));
-        ys.add(p.getString(3));
-        ps.add(p.getString(2));
-        ys.add(p.getString(4));
-      }
-      double bestSparkRows = 0;
-      double bestLoopRows = 0;
-      for (int round = 0; round < rounds; round++) {
-        EngineThreads.apply(loopThreads);
-        long t0 = System.nanoTime();
-        TextScorers loop = new TextScorers(scoring, Device.cpu());
-        TextScorers.Scores s = loop.score(ps, ys, null);
-        double loopS = (System.nanoTime() - t0) / 1e9;
-        checkNoErrors(s.error());
-        spark.sparkContext().setJobDescription("bench rollout: scoring round " + round);
-        RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
-            "bench scoring " + round);
-        TaskProfile profile = new TaskProfile(metrics);
-        spark.sparkContext().addSparkListener(profile);
-        t0 = System.nanoTime();
-        PairScoring.score(pairs, scoring, slots, metrics).write().format("noop")
-            .mode("overwrite").save();
-        double sparkS = (System.nanoTime() - t0) / 1e9;
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-        spark.sparkContext().removeSparkListener(profile);
-        line("scoring round %d: Spark %,d rows in %.2f s = %.0f rows/s; single process %.2f s = "
-            + "%.0f rows/s: ratio %.2f", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
-            ps.size() / loopS, loopS / sparkS);
-        line("  Spark tasks (rows = pairs): %s", profile.describe(sparkS));
-        bestSparkRows = Math.max(bestSparkRows, ps.size() / sparkS);
-        bestLoopRows = Math.max(bestLoopRows, ps.size() / loopS);
-      }
-      r.put("score_rows", ps.size());
-      r.put("spark_score_rows_per_s", bestSparkRows);
-      r.put("single_score_rows_per_s", bestLoopRows);
-      r.put("score_ratio", bestSparkRows / bestLoopRows);
-      line("scoring: best Spark %.0f rows/s vs single process %.0f rows/s: ratio %.2f (goal >= "
-          + "0.85)", bestSparkRows, bestLoopRows, bestSparkRows / bestLoopRows);
-
+      int loopThreads = bestLoopThreads(refs[0], texts, spec, ms, cores);
+      Sides sides = new Sides(refs[0], texts, prompts, spec, scoring, ms, slots, threadsPerTask,
+          loopThreads);
+      compareRollouts(sides, rounds, r);
+      compareScoring(sides, nPrompts * rs.samples() * 4, rounds, r);
       heap(dir, hadoop, heapRows, slots, threadsPerTask, r);
     } finally {
       ExecutorModelCache.closeAll();
       deleteTree(dir);
     }
     return r;
+  }
+
+  /**
+   * What the two sides of a comparison share: the policy, the prompts (as texts for the single
+   * process, as rows for Spark), the rollout and scoring specs, and each side's parallelism.
+   */
+  private record Sides(ModelRef policy, List<String> texts, Dataset<Row> prompts,
+      RolloutSpec spec, ScoringSpec scoring, ModelSettings ms, int slots, int threadsPerTask,
+      int loopThreads) {}
+
+  /**
+   * The single process's best thread count: all cores (as many PyTorch threads as the Spark
+   * side's tasks x threads) or one (on a loaded machine OpenMP threads spin against other
+   * processes and one thread can be faster), chosen by timing one batch with each.
+   */
+  private int bestLoopThreads(ModelRef policy, List<String> texts, RolloutSpec spec,
+      ModelSettings ms, int cores) throws Exception {
+    int loopThreads = cores;
+    if (cores > 1) {
+      double best = 0;
+      for (int threads : List.of(cores, 1)) {
+        EngineThreads.apply(threads);
+        long t0 = System.nanoTime();
+        long n = generateLoop(policy, texts, spec, ms, null, spec.batchSize());
+        double tps = n / ((System.nanoTime() - t0) / 1e9);
+        line("single process, %d PyTorch thread(s): %.1f tokens/s on one batch", threads, tps);
+        if (tps > best) {
+          best = tps;
+          loopThreads = threads;
+        }
+      }
+    }
+    return loopThreads;
+  }
+
+  /**
+   * Two like-for-like comparisons, alternating sides: generation only (the sample-ref partition
+   * function with its scorers off vs a plain generation loop), and generation + reward and cost
+   * scoring of every sample (sample-ref as it runs vs the loop scoring all its texts in one call
+   * with the same scorers and score batch size).
+   */
+  private void compareRollouts(Sides sides, int rounds, Map<String, Object> r) throws Exception {
+    double[] best = new double[4]; // loop gen, spark gen, loop scored, spark scored
+    long tokens = 0;
+    TextScorers loopScorers = new TextScorers(sides.scoring(), Device.cpu());
+    for (int round = 0; round < rounds; round++) {
+      for (int scored = 0; scored < 2; scored++) {
+        tokens = rolloutRound(sides, round, scored, loopScorers, best);
+      }
+    }
+    r.put("single_threads", sides.loopThreads());
+    r.put("spark_tasks_x_threads", sides.slots() + "x" + sides.threadsPerTask());
+    r.put("rollout_tokens", tokens);
+    r.put("spark_gen_tokens_per_s", best[1]);
+    r.put("single_gen_tokens_per_s", best[0]);
+    r.put("rollout_gen_ratio", best[1] / best[0]);
+    r.put("spark_tokens_per_s", best[3]);
+    r.put("single_tokens_per_s", best[2]);
+    r.put("rollout_ratio", best[3] / best[2]);
+    line("rollout, generation only: best Spark %.1f tokens/s vs single process %.1f tokens/s: "
+        + "ratio %.2f (goal >= 0.85)", best[1], best[0], best[1] / best[0]);
+    line("rollout, generation + scoring (sample-ref): best Spark %.1f tokens/s vs single "
+        + "process %.1f tokens/s: ratio %.2f (goal >= 0.85)", best[3], best[2],
+        best[3] / best[2]);
+  }
+
+  /**
+   * One round of one comparison ({@code scored} 1: with scoring), single process then Spark;
+   * keeps each side's best tokens/s in {@code best} and returns the tokens Spark generated.
+   */
+  private long rolloutRound(Sides sides, int round, int scored, TextScorers loopScorers,
+      double[] best) throws Exception {
+    String kind = scored == 1 ? "generate + score" : "generate";
+    EngineThreads.apply(sides.loopThreads());
+    long t0 = System.nanoTime();
+    long loopTokens = generateLoop(sides.policy(), sides.texts(), sides.spec(), sides.ms(),
+        scored == 1 ? loopScorers : null, Integer.MAX_VALUE);
+    double loopS = (System.nanoTime() - t0) / 1e9;
+    spark.sparkContext().setJobDescription("bench rollout: " + kind + ", round " + round);
+    RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+        "bench rollout " + round + " " + kind);
+    TaskProfile profile = new TaskProfile(metrics);
+    spark.sparkContext().addSparkListener(profile);
+    t0 = System.nanoTime();
+    Dataset<Row> rolled = scored == 1
+        ? Rollouts.sample(spark, sides.prompts(), sides.spec(), metrics)
+        : Rollouts.sampleUnscored(sides.prompts(), sides.spec(), metrics);
+    Row sum = rolled.agg(functions.sum("response_tokens"), functions.count("*"),
+        functions.count("error")).first();
+    double sparkS = (System.nanoTime() - t0) / 1e9;
+    spark.sparkContext().listenerBus().waitUntilEmpty();
+    spark.sparkContext().removeSparkListener(profile);
+    long tokens = sum.getLong(0);
+    if (sum.getLong(2) > 0) {
+      throw new IllegalStateException(sum.getLong(2) + " rollout rows failed");
+    }
+    if (loopTokens != tokens) {
+      throw new IllegalStateException("the two sides generated different token counts ("
+          + kind + "): Spark " + tokens + ", single process " + loopTokens);
+    }
+    line("round %d, %s: single process (%d thread(s)) %,d tokens in %.2f s = %.1f "
+        + "tokens/s; Spark (%d tasks x %d thread(s)) %.2f s = %.1f tokens/s: ratio %.2f",
+        round, kind, sides.loopThreads(), loopTokens, loopS, loopTokens / loopS, sides.slots(),
+        sides.threadsPerTask(), sparkS, tokens / sparkS, loopS / sparkS);
+    line("  Spark tasks: %s", profile.describe(sparkS));
+    best[2 * scored] = Math.max(best[2 * scored], loopTokens / loopS);
+    best[2 * scored + 1] = Math.max(best[2 * scored + 1], tokens / sparkS);
+    return tokens;
+  }
+
+  /**
+   * Scoring: the same {@code scoreRows} (prompt, response) rows through PairScoring on Spark and
+   * in one loop.
+   */
+  private void compareScoring(Sides sides, int scoreRows, int rounds, Map<String, Object> r)
+      throws Exception {
+    int slots = sides.slots();
+    Dataset<Row> pairs = syntheticPairs(scoreRows / 2, slots);
+    List<String> ps = new ArrayList<>();
+    List<String> ys = new ArrayList<>();
+    for (Row p : pairs.collectAsList()) {
+      ps.add(p.getString(2));
+      ys.add(p.getString(3));
+      ps.add(p.getString(2));
+      ys.add(p.getString(4));
+    }
+    double bestSparkRows = 0;
+    double bestLoopRows = 0;
+    for (int round = 0; round < rounds; round++) {
+      EngineThreads.apply(sides.loopThreads());
+      long t0 = System.nanoTime();
+      TextScorers loop = new TextScorers(sides.scoring(), Device.cpu());
+      TextScorers.Scores s = loop.score(ps, ys, null);
+      double loopS = (System.nanoTime() - t0) / 1e9;
+      checkNoErrors(s.error());
+      spark.sparkContext().setJobDescription("bench rollout: scoring round " + round);
+      RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(),
+          "bench scoring " + round);
+      TaskProfile profile = new TaskProfile(metrics);
+      spark.sparkContext().addSparkListener(profile);
+      t0 = System.nanoTime();
+      PairScoring.score(pairs, sides.scoring(), slots, metrics).write().format("noop")
+          .mode("overwrite").save();
+      double sparkS = (System.nanoTime() - t0) / 1e9;
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      spark.sparkContext().removeSparkListener(profile);
+      line("scoring round %d: Spark %,d rows in %.2f s = %.0f rows/s; single process %.2f s = "
+          + "%.0f rows/s: ratio %.2f", round, ps.size(), sparkS, ps.size() / sparkS, loopS,
+          ps.size() / loopS, loopS / sparkS);
+      line("  Spark tasks (rows = pairs): %s", profile.describe(sparkS));
+      bestSparkRows = Math.max(bestSparkRows, ps.size() / sparkS);
+      bestLoopRows = Math.max(bestLoopRows, ps.size() / loopS);
+    }
+    r.put("score_rows", ps.size());
+    r.put("spark_score_rows_per_s", bestSparkRows);
+    r.put("single_score_rows_per_s", bestLoopRows);
+    r.put("score_ratio", bestSparkRows / bestLoopRows);
+    line("scoring: best Spark %.0f rows/s vs single process %.0f rows/s: ratio %.2f (goal >= "
+        + "0.85)", bestSparkRows, bestLoopRows, bestSparkRows / bestLoopRows);
   }
 
   private static void checkNoErrors(String[] errors) {
@@ -314,18 +356,7 @@ final class RolloutBench {
       live.reset();
       AtomicLong peak = new AtomicLong(mem.getHeapMemoryUsage().getUsed());
       AtomicBoolean done = new AtomicBoolean();
-      Thread sampler = new Thread(() -> {
-        while (!done.get()) {
-          peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
-          try {
-            Thread.sleep(20);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "heap-sampler");
-      sampler.setDaemon(true);
-      sampler.start();
+      Thread sampler = startHeapSampler(mem, peak, done);
       spark.sparkContext().setJobDescription("bench rollout: score " + sizes[i] + " rows");
       long t0 = System.nanoTime();
       PairScoring.score(pairs, spec, slots * 4, null).write().format("noop").mode("overwrite")
@@ -358,6 +389,23 @@ final class RolloutBench {
         + "vs %.1f MB: ratio %.2f", livePeaks[1] / 1e6, livePeaks[0] / 1e6,
         (double) livePeaks[1] / livePeaks[0], peaks[1] / 1e6, peaks[0] / 1e6,
         (double) peaks[1] / peaks[0]);
+  }
+
+  /** A daemon thread that raises {@code peak} to the heap used every 20 ms until {@code done}. */
+  private static Thread startHeapSampler(MemoryMXBean mem, AtomicLong peak, AtomicBoolean done) {
+    Thread sampler = new Thread(() -> {
+      while (!done.get()) {
+        peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "heap-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+    return sampler;
   }
 
   /**

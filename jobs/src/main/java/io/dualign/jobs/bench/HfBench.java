@@ -1,10 +1,12 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dualign.jobs.Dualign;
+import io.dualign.jobs.ProjectPaths;
 import io.dualign.model.CausalLm;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.Generator;
@@ -86,6 +88,24 @@ final class HfBench {
     Path scoreModel = ScoreHead.write(s.model(), Files.createTempDirectory("dualign-bench-score-"));
     Map<String, Double> mine = new LinkedHashMap<>();
     FileSystem fs = FileSystem.getLocal(new Configuration());
+    benchCausalLm(s, fs, mine, out);
+    benchScoreModel(s, fs, scoreModel, mine, out);
+    if (s.dpoSteps() > 0) {
+      for (boolean lora : new boolean[] {true, false}) {
+        dpo(s, fs, lora, mine, out);
+      }
+    }
+    Map<String, Double> peer = peer(s, scoreModel, out);
+    out.println(comparison(s, mine, peer, out));
+    return Dualign.OK;
+  }
+
+  /**
+   * dualign's causal-LM figures into {@code mine}: generation at each batch size, the KV cache
+   * against recomputation, and the log-prob forward.
+   */
+  private static void benchCausalLm(Settings s, FileSystem fs, Map<String, Double> mine,
+      PrintWriter out) throws Exception {
     try (HfCheckpoint.Loaded m = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
         s.model().toUri()), Device.cpu(), "float32").forInference()) {
       CausalLm lm = m.causalLm();
@@ -125,6 +145,11 @@ final class HfBench {
       mine.put("logprob_tokens_per_s", LOGPROB_BATCH * LOGPROB_TOKENS / lps);
       out.printf("  dualign log-prob forward %8.1f tokens/s%n", mine.get("logprob_tokens_per_s"));
     }
+  }
+
+  /** dualign's score-model rows/s into {@code mine}. */
+  private static void benchScoreModel(Settings s, FileSystem fs, Path scoreModel,
+      Map<String, Double> mine, PrintWriter out) throws Exception {
     try (HfCheckpoint.Loaded sc = HfCheckpoint.load(fs, new org.apache.hadoop.fs.Path(
         scoreModel.toUri()), Device.cpu(), "float32").forInference()) {
       ScoreModel sm = sc.scoreModel();
@@ -138,12 +163,14 @@ final class HfBench {
       mine.put("score_rows_per_s", SCORE_BATCH * SCORE_REPS / secs);
       out.printf("  dualign scoring %8.1f rows/s%n", mine.get("score_rows_per_s"));
     }
-    if (s.dpoSteps() > 0) {
-      for (boolean lora : new boolean[] {true, false}) {
-        dpo(s, fs, lora, mine, out);
-      }
-    }
-    Map<String, Double> peer = peer(s, scoreModel, out);
+  }
+
+  /**
+   * Prints the table of dualign's figures beside the peer's and returns the RESULT line with
+   * both and their ratios.
+   */
+  private static String comparison(Settings s, Map<String, Double> mine,
+      Map<String, Double> peer, PrintWriter out) {
     StringBuilder result = new StringBuilder("RESULT model=" + s.model().getFileName()
         + " threads=" + s.threads() + " new_tokens=" + s.newTokens() + " rounds=" + s.rounds());
     out.println();
@@ -161,8 +188,7 @@ final class HfBench {
       }
     }
     result.append(" peer=").append(peer.isEmpty() ? "absent" : "transformers");
-    out.println(result);
-    return Dualign.OK;
+    return result.toString();
   }
 
   /**

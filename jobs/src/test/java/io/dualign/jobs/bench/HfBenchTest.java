@@ -1,8 +1,9 @@
-package io.dualign.jobs;
+package io.dualign.jobs.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.jobs.DualignCliTest;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
