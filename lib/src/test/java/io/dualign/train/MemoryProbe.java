@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDManager;
 import io.dualign.model.BuiltInTransformer;
 import io.dualign.model.CausalLm;
 import io.dualign.model.ModelArchitecture;
+import io.dualign.model.ResidentMemory;
 import io.dualign.model.TrainableModel;
 import io.dualign.model.hf.HfCheckpoint;
 import io.dualign.model.hf.LoraSpec;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -46,7 +45,7 @@ public final class MemoryProbe {
           new ai.djl.ndarray.types.Shape(64, 64))).toFloatArray();
     }
     System.gc();
-    long base = resetPeak();
+    long base = ResidentMemory.resetPeak();
     CausalLm lm;
     int vocab;
     AutoCloseable closer;
@@ -67,7 +66,7 @@ public final class MemoryProbe {
       vocab = m.tokenizer().vocabSize();
     }
     System.gc(); // the loader's buffers are not the training's
-    resetPeak();
+    ResidentMemory.resetPeak();
     SplittableRandom rng = new SplittableRandom(2);
     List<PreferenceExample> raw = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
@@ -81,7 +80,7 @@ public final class MemoryProbe {
     for (int i = 0; i < steps; i++) {
       trainer.step(sm -> objective.loss(sm, ex, true), 1);
     }
-    System.out.println("MEASURED " + (peak() - base));
+    System.out.println("MEASURED " + (ResidentMemory.peak() - base));
     closer.close();
   }
 
@@ -91,27 +90,5 @@ public final class MemoryProbe {
       out[i] = 10 + rng.nextInt(vocab - 10);
     }
     return out;
-  }
-
-  static long resetPeak() throws Exception {
-    Files.writeString(Paths.get("/proc/self/clear_refs"), "5");
-    return rss();
-  }
-
-  static long rss() throws Exception {
-    return field("VmRSS");
-  }
-
-  static long peak() throws Exception {
-    return field("VmHWM");
-  }
-
-  private static long field(String name) throws Exception {
-    for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-      if (line.startsWith(name + ":")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IllegalStateException(name);
   }
 }

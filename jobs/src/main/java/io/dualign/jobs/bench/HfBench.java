@@ -10,6 +10,7 @@ import io.dualign.jobs.ProjectPaths;
 import io.dualign.model.CausalLm;
 import io.dualign.model.EngineThreads;
 import io.dualign.model.Generator;
+import io.dualign.model.ResidentMemory;
 import io.dualign.model.SamplingParams;
 import io.dualign.model.ScoreModel;
 import io.dualign.model.SequenceLogProbs;
@@ -234,31 +235,6 @@ final class HfBench {
       out.printf("  dualign DPO %s: %.1f tokens/s, peak %.0f MB above the loaded model%n", mode,
           mine.get("dpo_" + mode + "_tokens_per_s"), peakMb);
       out.flush();
-    }
-  }
-
-  /** The process's resident memory from /proc/self/status (Linux). */
-  static final class ResidentMemory {
-    private ResidentMemory() {}
-
-    /** Resets the peak (VmHWM) to the current resident size and returns that size in bytes. */
-    static long resetPeak() throws IOException {
-      Files.writeString(Paths.get("/proc/self/clear_refs"), "5");
-      return field("VmRSS");
-    }
-
-    /** The peak resident size (VmHWM) in bytes. */
-    static long peak() throws IOException {
-      return field("VmHWM");
-    }
-
-    private static long field(String name) throws IOException {
-      for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-        if (line.startsWith(name + ":")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-      throw new IOException("no " + name + " in /proc/self/status");
     }
   }
 
