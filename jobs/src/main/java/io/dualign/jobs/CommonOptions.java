@@ -28,7 +28,7 @@ public final class CommonOptions {
   String master;
 
   @Option(names = "--profile", paramLabel = "NAME", defaultValue = ConfigLoader.DEFAULT_PROFILE,
-      description = "Configuration profile from conf/profiles: tiny, default, large, gpu-7b. "
+      description = "Configuration profile from conf/profiles: tiny, default, large, gpu-7b, smollm2. "
           + "Default: ${DEFAULT-VALUE}")
   String profile;
 

@@ -40,6 +40,9 @@ final class PipelineRun {
       StageRunner.Outcome o = StageRunner.run(ctx, stage, StageJobs.job(stage));
       out.println(String.format("%-13s %s (%s s)", stage.cliName(),
           o.skipped() ? "already committed" : "committed", o.marker().get("seconds")));
+      if (stage == Stage.PREPARE) {
+        PipelineEstimate.printFor(ctx, out);
+      }
     }
     out.println("pipeline complete: " + ctx.runDir().root());
     printSummary(ctx, out);

@@ -3,9 +3,13 @@ package io.dualign.jobs;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.dualign.algo.align.AlignPairs;
+import io.dualign.config.AlignSettings;
 import io.dualign.config.ConfigError;
 import io.dualign.config.DualignConfig;
 import io.dualign.config.UtilityScorer;
@@ -68,8 +72,9 @@ final class ScorePairsJob implements StageJob {
     RunDirectory dir = ctx.runDir();
     int partitions = cfg.rollout().partitions() > 0 ? cfg.rollout().partitions()
         : spark.sparkContext().defaultParallelism();
-    Dataset<Row> pairs = spark.read().schema(DataTables.PAIRS_SCHEMA)
-        .parquet(new Path(dir.path(Stage.PREPARE.cliName()), DataTables.PAIRS).toString());
+    Dataset<Row> pairs = pairsToScore(spark.read().schema(DataTables.PAIRS_SCHEMA)
+        .parquet(new Path(dir.path(Stage.PREPARE.cliName()), DataTables.PAIRS).toString()),
+        cfg.align());
     spark.sparkContext().setJobDescription("score: count prepared pairs");
     long total = pairs.count();
     RolloutMetrics metrics = RolloutMetrics.register(spark.sparkContext(), "score");
@@ -115,6 +120,24 @@ final class ScorePairsJob implements StageJob {
     summary.put("utility_scorers", scoring.utilities().stream().map(Object::toString).toList());
     summary.put("partitions", partitions);
     summary.put("table", PAIRS);
+    summary.put("pairs_scored", cfg.align().scoreAllPairs() || cfg.align().maxPairs() == 0
+        ? "all" : "align.maxPairs train pairs and every test pair");
     return summary;
+  }
+
+  /**
+   * The prepared pairs to score: all of them, or with {@code align.scoreAllPairs = false} the
+   * train pairs a DPO epoch reads (the first {@code align.maxPairs} by pair id, as
+   * {@link AlignPairs#trainPairs} takes them) and every test pair.
+   */
+  static Dataset<Row> pairsToScore(Dataset<Row> prepared, AlignSettings align) {
+    if (align.scoreAllPairs() || align.maxPairs() == 0) {
+      return prepared;
+    }
+    Column train = col(AlignPairs.SPLIT).equalTo(lit(AlignPairs.TRAIN));
+    Dataset<Row> used = prepared.filter(train.and(col(AlignPairs.PAIR_ID).isNotNull()))
+        .orderBy(col(AlignPairs.PAIR_ID)).limit((int) Math.min(Integer.MAX_VALUE,
+            align.maxPairs()));
+    return used.unionByName(prepared.filter(not(train)));
   }
 }

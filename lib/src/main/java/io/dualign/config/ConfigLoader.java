@@ -156,7 +156,7 @@ public final class ConfigLoader {
       }
       decl.validate(v);
     }
-    return new DualignConfig(profile, resolved, declarations);
+    return new DualignConfig(profile, ConfigLocations.expandHome(resolved), declarations);
   }
 
   private Config parseProfile(String profile) {

@@ -52,6 +52,32 @@ public final class ConfigLocations {
   private ConfigLocations() {}
 
   /**
+   * {@code config} with each location key's (and each comma-separated entry's) leading
+   * {@code ~/} read as the home directory, as a shell would (where {@code fetch-model} installs
+   * models: {@code ~/.cache/dualign/models}); other values as they are.
+   */
+  static com.typesafe.config.Config expandHome(com.typesafe.config.Config config) {
+    com.typesafe.config.Config out = config;
+    for (String key : KEYS.keySet()) {
+      if (!config.hasPath(key)) {
+        continue;
+      }
+      String v = config.getString(key);
+      List<String> parts = new ArrayList<>();
+      for (String part : v.split(",", -1)) {
+        String p = part.strip();
+        parts.add(p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : part);
+      }
+      String expanded = String.join(",", parts);
+      if (!expanded.equals(v)) {
+        out = out.withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(expanded,
+            "~/ of " + key + " as the home directory"));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Checks every location key of {@code config} that differs from its default, and the run
    * directory (when not null).
    *

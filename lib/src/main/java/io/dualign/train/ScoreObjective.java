@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code ScoreObjective} trains a {@link ScoreModel} on preference pairs: as a reward model
@@ -16,6 +18,9 @@ import java.util.Map;
  * costs less, and cost < 0 exactly for safe responses).
  */
 public final class ScoreObjective implements Objective<PreferenceExample> {
+  private static final Logger LOG = LoggerFactory.getLogger(ScoreObjective.class);
+  /** Seconds between progress lines of a long {@link #evaluate}. */
+  static final int PROGRESS_SECONDS = 30;
   /** The two kinds of score model. */
   public enum Kind { REWARD, COST }
 
@@ -90,6 +95,17 @@ public final class ScoreObjective implements Objective<PreferenceExample> {
    */
   @Override
   public Map<String, Double> evaluate(List<PreferenceExample> data, int batchSize) {
+    return evaluate(data, batchSize, null);
+  }
+
+  /**
+   * {@link #evaluate(List, int)}, logging how many pairs are scored every
+   * {@value #PROGRESS_SECONDS} seconds as {@code "<what>: <n>/<total> pairs scored"} when
+   * {@code what} is not null (a Hugging Face score model on a CPU takes minutes for a few hundred
+   * pairs).
+   */
+  public Map<String, Double> evaluate(List<PreferenceExample> data, int batchSize, String what) {
+    long lastLog = System.nanoTime();
     double lossSum = 0;
     PairAccuracy acc = new PairAccuracy(kind);
     double sumPreferred = 0;
@@ -108,6 +124,10 @@ public final class ScoreObjective implements Objective<PreferenceExample> {
           sumOther += o;
           acc.add(p, o, batch.get(j).preferredSafe(), batch.get(j).otherSafe());
         }
+      }
+      if (what != null && System.nanoTime() - lastLog > PROGRESS_SECONDS * 1_000_000_000L) {
+        LOG.info("{}: {}/{} pairs scored", what, i + batch.size(), data.size());
+        lastLog = System.nanoTime();
       }
     }
     Map<String, Double> out = new LinkedHashMap<>();

@@ -264,11 +264,12 @@ public final class StageTraining {
     s.putAll(enc.counts());
     s.putAll(fit.figures());
     if (!testEx.isEmpty()) {
-      for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize()).entrySet()) {
+      for (Map.Entry<String, Double> e : obj.evaluate(testEx, ts.batchSize(),
+          name + " held-out").entrySet()) {
         s.put("heldout_" + e.getKey(), e.getValue());
       }
     }
-    Map<String, Double> trainEval = obj.evaluate(trainEx, ts.batchSize());
+    Map<String, Double> trainEval = obj.evaluate(trainEx, ts.batchSize(), name + " train");
     s.put("train_accuracy", trainEval.get("accuracy"));
     return s;
   }

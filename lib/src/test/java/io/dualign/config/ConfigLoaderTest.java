@@ -38,6 +38,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aLocationStartingWithTildeIsInTheHomeDirectory() {
+    DualignConfig c = loader.load("tiny", null, List.of("model.policy=\"~/models/pi\"",
+        "model.reward=hdfs:///m/~/r", "data.input=\"a.jsonl,~/b.jsonl\""));
+    String home = System.getProperty("user.home");
+    assertEquals(home + "/models/pi", c.model().policy());
+    assertEquals(home + "/models/pi", c.values().get("model.policy"), "what the checks read");
+    assertEquals("hdfs:///m/~/r", c.model().reward());
+    assertEquals("", c.model().cost());
+    assertEquals("a.jsonl," + home + "/b.jsonl", c.values().get("data.input"));
+  }
+
+  @Test
   void everyKeyIsDocumented() {
     for (KeyDeclaration d : loader.declarations().values()) {
       assertTrue(d.doc().length() > 10, () -> d.key() + " has no documentation comment");
@@ -129,7 +141,8 @@ class ConfigLoaderTest {
   @Test
   void unknownProfileListsTheProfiles() {
     ConfigError e = assertThrows(ConfigError.class, () -> loader.load("huge", null, List.of()));
-    assertEquals("--profile huge is not allowed: expected one of tiny, default, large, gpu-7b",
+    assertEquals("--profile huge is not allowed: expected one of tiny, default, large, gpu-7b, "
+        + "smollm2",
         e.getMessage());
   }
 
