@@ -66,11 +66,23 @@ public final class RunReport {
   }
 
   /**
+   * A {@code Drawn} is what a report page holds, for its marker ({@code page}, {@code charts},
+   * {@code omitted} and {@code chart_points} of {@link io.dualign.run.marker.ReportMarker}).
+   *
+   * @param page the page below the report folder
+   * @param charts the charts written, below the report folder
+   * @param omitted the sections left out, each with why
+   * @param chartPoints per chart, the number of points of each series drawn
+   */
+  public record Drawn(String page, List<String> charts, List<String> omitted,
+      Map<String, Object> chartPoints) {}
+
+  /**
    * Writes {@code index.html} and {@code charts/*.png} under {@code dir}.
    *
-   * @return the summary for {@code _SUCCESS.json}: charts written and sections omitted (with why)
+   * @return what was drawn: charts written and sections omitted (with why)
    */
-  public Map<String, Object> write(Path dir) throws IOException {
+  public Drawn write(Path dir) throws IOException {
     Map<String, Object> manifest = run.manifest().orElse(Map.of());
     html.begin("dualign run " + manifest.getOrDefault("run_id", run.root().getName()));
     html.para("Run directory <code>" + Html.esc(run.root().toString()) + "</code>, profile "
@@ -104,12 +116,7 @@ public final class RunReport {
     try (OutputStream o = run.fs().create(new Path(dir, "index.html"), true)) {
       o.write(html.toString().getBytes(StandardCharsets.UTF_8));
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("page", "index.html");
-    m.put("charts", List.copyOf(charts));
-    m.put("omitted", List.copyOf(omitted));
-    m.put("chart_points", chartPoints);
-    return m;
+    return new Drawn("index.html", List.copyOf(charts), List.copyOf(omitted), chartPoints);
   }
 
   private String constraintText() {
