@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualign.dual.Constraint;
+import io.dualign.dual.ConstraintForm;
+import io.dualign.dual.Moments;
+import io.dualign.dual.SlackEstimate;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +46,26 @@ class SlackFiguresTest {
     assertTrue(notFinite.containsKey("reference_mean"), notFinite.toString());
     assertNull(notFinite.get("reference_mean"));
     assertFalse(notFinite.containsKey("referenceMeanAsWritten"), notFinite.toString());
+  }
+
+  @Test
+  void theFiguresOfAnEstimateAreItsMomentsWithNonFiniteValuesAsNull() {
+    Constraint relative = new Constraint("safety", ConstraintForm.RELATIVE, 0.5);
+    SlackFigures f = SlackFigures.of(new SlackEstimate(relative, Moments.of(1, 2, 3, 4),
+        Moments.of(0, 2)));
+    assertEquals(1.0, f.referenceMean());
+    assertEquals(2L, f.referenceN());
+    assertEquals(4L, f.n());
+    assertEquals(1.0, f.slack(), 1e-15);
+    SlackFigures noRef = SlackFigures.of(new SlackEstimate(relative, Moments.of(1, 2),
+        Moments.EMPTY));
+    assertNull(noRef.slack());
+    assertNull(noRef.referenceMean());
+    assertTrue(Markers.toMap(noRef).containsKey("reference_mean"));
+    SlackFigures absolute = SlackFigures.of(new SlackEstimate(new Constraint("safety",
+        ConstraintForm.ABSOLUTE, -1.0), Moments.of(1, 2, 3, 4), Moments.EMPTY));
+    assertNull(absolute.referenceN());
+    assertFalse(Markers.toMap(absolute).containsKey("reference_mean"));
   }
 
   @Test
