@@ -75,7 +75,7 @@ final class SweepJob implements CompositeStageJob {
     List<String> methods = sweptMethods(cfg);
     RunDirectory dir = ctx.runDir();
     List<SweepTable.Threshold> thresholds = new ArrayList<>();
-    Map<String, Object> perB = new LinkedHashMap<>();
+    Map<String, SweepThresholdMarker> perB = new LinkedHashMap<>();
     for (double b : sweep) {
       String folder = SweepLayout.folder(b);
       SweepThresholdMarker marker;
@@ -85,7 +85,7 @@ final class SweepJob implements CompositeStageJob {
       } else {
         marker = runThreshold(ctx, b, methods);
       }
-      perB.put(folder, Markers.toMap(marker));
+      perB.put(folder, marker);
       Map<String, Double> finalLambda = new LinkedHashMap<>();
       finalLambda.put(CaidMethod.NAME, marker.caidFinalLambda());
       finalLambda.put(SafeRlhfMethod.NAME, marker.safeRlhfFinalLambda());
@@ -93,15 +93,8 @@ final class SweepJob implements CompositeStageJob {
           summaryRows(ctx, b)));
     }
     long rows = writeTable(ctx, c, thresholds);
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", ctx.runId());
-    s.put("constraint", c.name());
-    s.put("thresholds", sweep);
-    s.put("methods", methods);
-    s.put("table", SweepLayout.SUMMARY);
-    s.put("table_rows", rows);
-    s.put("by_threshold", perB);
-    return s;
+    return Markers.toMap(new SweepMarker(ctx.runId(), c.name(), sweep, methods,
+        SweepLayout.SUMMARY, rows, perB, null, null, null, null, null));
   }
 
   /**
@@ -217,11 +210,8 @@ final class SweepJob implements CompositeStageJob {
     PendingOutput out = dir.begin(SweepLayout.SUMMARY);
     ctx.spark().createDataFrame(rows, SweepTable.schema(c)).coalesce(1).write()
         .mode(SaveMode.Overwrite).parquet(out.path().toString());
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", ctx.runId());
-    s.put("rows", rows.size());
-    s.put("thresholds", bs);
-    out.commit(s);
+    out.commit(Markers.toMap(new SweepSummaryMarker(ctx.runId(), (long) rows.size(), bs, null,
+        null, null, null, null, null)));
     return rows.size();
   }
 

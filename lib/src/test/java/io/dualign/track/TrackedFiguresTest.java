@@ -75,7 +75,8 @@ class TrackedFiguresTest {
 
   @Test
   void aTrainingStageGivesItsLossAndTokensPerSecondPerLoggedStep() {
-    Map<String, Double> got = byKeyAndStep(TrackedFigures.of("sft", marker("sft", Map.of("model_version", "v1",
+    Map<String, Double> got = byKeyAndStep(TrackedFigures.of("sft", marker("sft", Map.of(
+        "model_version", "v1",
         "loss_history", List.of(Map.of("step", 5, "loss", 4.0, "tokens_per_second", 100.0)),
         "heldout_loss", 3.5, "train_tokens_per_second", 110.0, "final_train_loss", Double.NaN))));
     assertEquals(Map.of("sft.train_loss@5", 4.0, "sft.tokens_per_second@5", 100.0,
