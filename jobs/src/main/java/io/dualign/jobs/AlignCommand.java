@@ -4,8 +4,8 @@ import io.dualign.algo.AlignMethod;
 import io.dualign.algo.align.AlignMethods;
 import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
+import io.dualign.run.marker.AlignMethodMarker;
 import io.dualign.vocabulary.Stage;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,10 +44,10 @@ final class AlignCommand implements Callable<Integer> {
       }
       ctx.spark();
       ctx.startTracking();
-      Map<String, Object> marker = job.runMethod(ctx, m);
+      AlignMethodMarker marker = job.runMethod(ctx, m);
       boolean stage = AlignJob.commitStageIfComplete(ctx);
       spec.commandLine().getOut().println("align " + m.cliName() + ": committed in "
-          + ctx.runDir().path(AlignRun.methodOutput(m)) + " (final λ " + marker.get("final_lambda")
+          + ctx.runDir().path(AlignRun.methodOutput(m)) + " (final λ " + marker.finalLambda()
           + ")" + (stage ? "; align stage complete" : ""));
     }
     return Dualign.OK;

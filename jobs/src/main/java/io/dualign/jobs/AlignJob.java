@@ -8,6 +8,9 @@ import io.dualign.config.ConfigError;
 import io.dualign.dual.Constraint;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.AlignMarker;
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.Markers;
 import io.dualign.run.marker.SolveDualMarker;
 import io.dualign.vocabulary.Stage;
 import java.util.LinkedHashMap;
@@ -36,7 +39,7 @@ final class AlignJob implements CompositeStageJob {
 
   @Override
   public Map<String, Object> runParts(StageContext ctx) throws Exception {
-    Map<String, Object> methods = new LinkedHashMap<>();
+    Map<String, AlignMethodMarker> methods = new LinkedHashMap<>();
     for (AlignMethod m : AlignMethods.of(ctx.config().align().methods())) {
       methods.put(m.cliName(), runMethod(ctx, m));
     }
@@ -44,7 +47,7 @@ final class AlignJob implements CompositeStageJob {
   }
 
   /** Runs (or resumes) one method and returns its marker. */
-  Map<String, Object> runMethod(StageContext ctx, AlignMethod method) throws Exception {
+  AlignMethodMarker runMethod(StageContext ctx, AlignMethod method) throws Exception {
     RunDirectory dir = ctx.runDir();
     require(dir, Stage.SCORE, method);
     require(dir, Stage.SFT, method);
@@ -86,11 +89,9 @@ final class AlignJob implements CompositeStageJob {
   }
 
   /** The stage summary: each method's final λ and DPO figures. */
-  static Map<String, Object> stageSummary(StageContext ctx, Map<String, Object> methods) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", ctx.runId());
-    s.put("methods", methods);
-    return s;
+  static Map<String, Object> stageSummary(StageContext ctx,
+      Map<String, AlignMethodMarker> methods) {
+    return Markers.toMap(new AlignMarker(ctx.runId(), methods, null, null, null, null, null));
   }
 
   /** Commits the stage marker when every configured method is committed; returns whether it did. */
@@ -99,13 +100,13 @@ final class AlignJob implements CompositeStageJob {
     if (dir.state(Stage.ALIGN.cliName()) == OutputState.COMMITTED) {
       return true;
     }
-    Map<String, Object> methods = new LinkedHashMap<>();
+    Map<String, AlignMethodMarker> methods = new LinkedHashMap<>();
     for (AlignMethod m : AlignMethods.of(ctx.config().align().methods())) {
       String out = AlignRun.methodOutput(m);
       if (dir.state(out) != OutputState.COMMITTED) {
         return false;
       }
-      methods.put(m.cliName(), dir.marker(out).orElseThrow());
+      methods.put(m.cliName(), dir.marker(out, AlignMethodMarker.class).orElseThrow());
     }
     dir.commitComposite(Stage.ALIGN.cliName(), stageSummary(ctx, methods));
     return true;

@@ -19,6 +19,9 @@ import io.dualign.eval.PolicyId;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.PolicyFigures;
 import io.dualign.vocabulary.Hashes;
 import io.dualign.vocabulary.Stage;
 import java.util.ArrayList;
@@ -204,41 +207,30 @@ final class EvaluateJob implements StageJob {
 
   private static Map<String, Object> marker(StageContext ctx, List<Policy> policies,
       long prompts, int k, boolean gold, List<Row> summary, List<Constraint> constraints) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("run_id", ctx.runId());
-    m.put("prompts", prompts);
-    m.put("samples_per_prompt", k);
-    m.put("gold_scores", gold);
-    m.put("bootstrap_samples", ctx.config().evaluate().bootstrapSamples());
-    m.put("extra_prompts", ctx.config().evaluate().extraPrompts());
-    Map<String, Object> byPolicy = new LinkedHashMap<>();
+    Map<String, PolicyFigures> byPolicy = new LinkedHashMap<>();
     Constraint c = constraints.get(0);
     for (Row r : summary) {
       if (!EvaluationTables.ALL.equals(r.getAs("category"))) {
         continue;
       }
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("checkpoint", policies.stream().filter(x -> x.id().name().equals(r.getAs("policy")))
-          .map(Policy::checkpoint).findFirst().orElse(null));
-      p.put("samples", r.getAs("samples"));
-      p.put("errors", r.getAs("errors"));
-      p.put("reward_mean", r.getAs("reward_mean"));
-      p.put("delta_reward", r.getAs("delta_reward"));
-      p.put("delta_reward_lower95", r.getAs("delta_reward_lower95"));
-      p.put("delta_reward_upper95", r.getAs("delta_reward_upper95"));
-      p.put("delta_" + c.column(), r.getAs("delta_" + c.column()));
-      p.put("delta_" + c.column() + "_lower95", r.getAs("delta_" + c.column() + "_lower95"));
-      p.put("delta_" + c.column() + "_upper95", r.getAs("delta_" + c.column() + "_upper95"));
-      p.put("constraint_met_" + c.name(), r.getAs("constraint_met_" + c.name()));
-      p.put("safety_rate", r.getAs("safety_rate"));
-      p.put("delta_gold_reward", r.getAs("delta_gold_reward"));
-      p.put("delta_gold_cost", r.getAs("delta_gold_cost"));
-      p.put("delta_gold_cost_lower95", r.getAs("delta_gold_cost_lower95"));
-      p.put("delta_gold_cost_upper95", r.getAs("delta_gold_cost_upper95"));
-      byPolicy.put(r.getAs("policy"), p);
+      String delta = "delta_" + c.column();
+      Map<String, Object> named = new LinkedHashMap<>(); // the figures named after c
+      named.put(delta, r.getAs(delta));
+      named.put(delta + "_lower95", r.getAs(delta + "_lower95"));
+      named.put(delta + "_upper95", r.getAs(delta + "_upper95"));
+      named.put("constraint_met_" + c.name(), r.getAs("constraint_met_" + c.name()));
+      byPolicy.put(r.getAs("policy"), new PolicyFigures(
+          policies.stream().filter(x -> x.id().name().equals(r.getAs("policy")))
+              .map(Policy::checkpoint).findFirst().orElse(null),
+          r.getAs("samples"), r.getAs("errors"), r.getAs("reward_mean"),
+          r.getAs("delta_reward"), r.getAs("delta_reward_lower95"),
+          r.getAs("delta_reward_upper95"), r.getAs("safety_rate"), r.getAs("delta_gold_reward"),
+          r.getAs("delta_gold_cost"), r.getAs("delta_gold_cost_lower95"),
+          r.getAs("delta_gold_cost_upper95"), named));
     }
-    m.put("policies", byPolicy);
-    return m;
+    return Markers.toMap(new EvaluateMarker(ctx.runId(), prompts, k, gold,
+        ctx.config().evaluate().bootstrapSamples(), ctx.config().evaluate().extraPrompts(),
+        byPolicy, null, null, null, null, null, null));
   }
 
   /** Gives a prompt-set row its prompt id (the same hash prepare uses). */

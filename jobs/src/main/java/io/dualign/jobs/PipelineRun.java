@@ -1,5 +1,10 @@
 package io.dualign.jobs;
 
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.SolveDualMarker;
+import io.dualign.run.marker.SweepMarker;
 import io.dualign.vocabulary.Stage;
 import java.io.PrintWriter;
 
@@ -19,12 +24,12 @@ final class PipelineRun {
     io.dualign.dual.Constraint c = ctx.config().dual().constraints().get(0);
     for (String line : RunSummary.lines(c.name(), c.threshold(),
         c.form() == io.dualign.dual.ConstraintForm.RELATIVE,
-        dir.marker(Stage.EVALUATE.cliName()).orElse(null),
-        dir.marker(Stage.SOLVE_DUAL.cliName()).orElse(null),
-        dir.marker("align/caid").orElse(null))) {
+        dir.marker(Stage.EVALUATE.cliName(), EvaluateMarker.class).orElse(null),
+        dir.marker(Stage.SOLVE_DUAL.cliName(), SolveDualMarker.class).orElse(null),
+        dir.marker("align/caid", AlignMethodMarker.class).orElse(null))) {
       out.println("  " + line);
     }
-    dir.marker(Stage.SWEEP.cliName()).ifPresent(m -> {
+    dir.marker(Stage.SWEEP.cliName(), SweepMarker.class).ifPresent(m -> {
       out.println("threshold sweep: " + dir.path(io.dualign.run.SweepLayout.SUMMARY));
       SweepJob.lines(m).forEach(l -> out.println("  " + l));
     });
@@ -39,7 +44,8 @@ final class PipelineRun {
       }
       StageRunner.Outcome o = StageRunner.run(ctx, stage, StageJobs.job(stage));
       out.println(String.format("%-13s %s (%s s)", stage.cliName(),
-          o.skipped() ? "already committed" : "committed", o.marker().get("seconds")));
+          o.skipped() ? "already committed" : "committed", Markers.fromMap(o.marker(),
+              Markers.typeOf(stage.cliName()), stage.cliName()).seconds()));
       if (stage == Stage.PREPARE) {
         PipelineEstimate.printFor(ctx, out);
       }

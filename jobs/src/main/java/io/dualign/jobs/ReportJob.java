@@ -3,8 +3,9 @@ package io.dualign.jobs;
 import io.dualign.report.RunReport;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.SweepLayout;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.ReportMarker;
 import io.dualign.run.marker.SweepSummaryMarker;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,11 +20,10 @@ final class ReportJob implements StageJob {
   public Map<String, Object> run(StageContext ctx, PendingOutput out) throws Exception {
     RunReport report = new RunReport(ctx.spark(), ctx.runDir(),
         ctx.config().dual().constraints(), ctx.config().report().samplePrompts());
-    Map<String, Object> marker = new LinkedHashMap<>();
-    marker.put("run_id", ctx.runId());
-    marker.put("sweep_thresholds", sweepThresholds(ctx));
-    marker.putAll(report.write(out.path()));
-    return marker;
+    List<Double> sweep = sweepThresholds(ctx);
+    RunReport.Drawn drawn = report.write(out.path());
+    return Markers.toMap(new ReportMarker(ctx.runId(), drawn.page(), drawn.charts(),
+        drawn.omitted(), drawn.chartPoints(), sweep, null, null, null, null, null, null));
   }
 
   /**
@@ -32,7 +32,7 @@ final class ReportJob implements StageJob {
    */
   @Override
   public Optional<String> staleness(StageContext ctx, Map<String, Object> marker) {
-    List<Double> drawn = SweepJob.doubles(marker.get("sweep_thresholds"));
+    List<Double> drawn = Markers.fromMap(marker, ReportMarker.class, "report").sweepThresholds();
     List<Double> now = sweepThresholds(ctx);
     return java.util.Objects.equals(drawn, now) ? Optional.empty()
         : Optional.of("it drew the threshold sweep of b = " + drawn + ", the run's sweep/summary"

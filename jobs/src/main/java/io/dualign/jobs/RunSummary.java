@@ -1,5 +1,9 @@
 package io.dualign.jobs;
 
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.PolicyFigures;
+import io.dualign.run.marker.SolveDualMarker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +20,30 @@ import java.util.Map;
 final class RunSummary {
   private RunSummary() {}
 
+  /** A Δ vs π_ref with its 95% interval (each null when not recorded). */
+  private record Delta(Double mean, Double lower95, Double upper95) {
+    static final Delta NONE = new Delta(null, null, null);
+
+    static Delta reward(PolicyFigures p) {
+      return p == null ? NONE
+          : new Delta(p.deltaReward(), p.deltaRewardLower95(), p.deltaRewardUpper95());
+    }
+
+    static Delta utility(PolicyFigures p, String name) {
+      return p == null ? NONE : new Delta(p.deltaUtility(name), p.deltaUtilityLower95(name),
+          p.deltaUtilityUpper95(name));
+    }
+
+    @Override
+    public String toString() {
+      if (mean == null) {
+        return "n/a";
+      }
+      return String.format(Locale.ROOT, "%+.3f", mean) + (lower95 == null || upper95 == null ? ""
+          : String.format(Locale.ROOT, " [%+.3f, %+.3f]", lower95, upper95));
+    }
+  }
+
   /**
    * The five lines, and a sixth for Safe RLHF when the evaluation holds its policy.
    *
@@ -27,48 +55,48 @@ final class RunSummary {
    * @param solveDual the solve-dual marker (null when absent)
    * @param caid the align/caid marker (null when absent)
    */
-  @SuppressWarnings("unchecked")
   static List<String> lines(String constraint, double threshold, boolean relative,
-      Map<String, Object> evaluate,
-      Map<String, Object> solveDual, Map<String, Object> caid) {
-    Map<String, Object> policies = evaluate == null ? Map.of()
-        : (Map<String, Object>) evaluate.getOrDefault("policies", Map.of());
+      EvaluateMarker evaluate, SolveDualMarker solveDual, AlignMethodMarker caid) {
+    Map<String, PolicyFigures> policies = evaluate == null || evaluate.policies() == null
+        ? Map.of() : evaluate.policies();
     String caidName = null;
     for (String p : policies.keySet()) {
       if (p.startsWith("caid-")) {
         caidName = p; // policies are in report order: the last CAID iteration wins
       }
     }
-    Map<String, Object> c = caidName == null ? null : (Map<String, Object>) policies.get(caidName);
-    Map<String, Object> o = (Map<String, Object>) policies.get("oneshot");
-    String u = "utility_" + constraint;
+    PolicyFigures c = caidName == null ? null : policies.get(caidName);
+    PolicyFigures o = policies.get("oneshot");
     List<String> out = new ArrayList<>();
     String missing = evaluate == null ? "n/a (run 'dualign evaluate')" : "n/a (no CAID policy)";
-    Object met = c == null ? null : c.get("constraint_met_" + constraint);
+    Boolean met = c == null ? null : c.constraintMet(constraint);
     out.add(String.format(Locale.ROOT, "constraint %s (b = %s) met by CAID%s: %s", constraint,
         fmt(threshold), caidName == null ? "" : " (" + caidName + ")",
-        met == null ? missing : (Boolean) met ? "yes" : "no" + (relative ? shortfall(c, u, threshold) : "")));
-    boolean gold = gold(c) != null || gold(o) != null;
-    out.add("Δ " + constraint + " vs π_ref: CAID " + delta(c, "delta_" + u) + "; one-shot "
-        + delta(o, "delta_" + u) + (gold ? "; gold (−Δ cost): CAID " + goldSafety(c)
+        met == null ? missing : met ? "yes"
+            : "no" + (relative ? shortfall(c, constraint, threshold) : "")));
+    boolean gold = goldCost(c) != null || goldCost(o) != null;
+    out.add("Δ " + constraint + " vs π_ref: CAID " + Delta.utility(c, constraint) + "; one-shot "
+        + Delta.utility(o, constraint) + (gold ? "; gold (−Δ cost): CAID " + goldSafety(c)
         + ", one-shot " + goldSafety(o) : ""));
-    out.add("Δ reward vs π_ref: CAID " + delta(c, "delta_reward") + "; one-shot "
-        + delta(o, "delta_reward") + (gold ? "; gold: CAID " + signed(goldNum(c,
-        "delta_gold_reward")) + ", one-shot " + signed(goldNum(o, "delta_gold_reward")) : ""));
-    out.add("Δ reward CAID vs one-shot: " + signed(difference(c, o, "delta_reward"))
-        + (gold ? "; gold: " + signed(difference(c, o, "delta_gold_reward")) : ""));
-    Object star = solveDual == null ? null : ((Map<String, Object>) solveDual.getOrDefault(
-        "lambda", Map.of())).get(constraint);
-    Object fin = caid == null || !(caid.get("final_lambda") instanceof Map<?, ?> m) ? null
-        : m.get(constraint);
+    out.add("Δ reward vs π_ref: CAID " + Delta.reward(c) + "; one-shot " + Delta.reward(o)
+        + (gold ? "; gold: CAID " + signed(goldReward(c)) + ", one-shot "
+        + signed(goldReward(o)) : ""));
+    out.add("Δ reward CAID vs one-shot: "
+        + signed(difference(Delta.reward(c).mean(), Delta.reward(o).mean()))
+        + (gold ? "; gold: " + signed(difference(goldReward(c), goldReward(o))) : ""));
+    Double star = solveDual == null || solveDual.lambda() == null ? null
+        : solveDual.lambda().get(constraint);
+    Double fin = caid == null || caid.finalLambda() == null ? null
+        : caid.finalLambda().get(constraint);
     out.add("λ* (one-shot): " + (star == null ? "n/a (run 'dualign solve-dual')" : fmt(star))
         + "; CAID final λ: " + (fin == null ? "n/a (run 'dualign align')" : fmt(fin)));
-    Map<String, Object> s = (Map<String, Object>) policies.get("safe-rlhf");
+    PolicyFigures s = policies.get("safe-rlhf");
     if (s != null) { // the primal-dual baseline, when align.methods has it
-      Object sMet = s.get("constraint_met_" + constraint);
-      out.add("Safe RLHF (primal-dual baseline): Δ " + constraint + " " + delta(s, "delta_" + u)
-          + " (b met: " + (sMet == null ? "n/a" : (Boolean) sMet ? "yes" : "no") + "); Δ reward "
-          + delta(s, "delta_reward") + (gold ? "; gold (−Δ cost) " + goldSafety(s) : ""));
+      Boolean sMet = s.constraintMet(constraint);
+      out.add("Safe RLHF (primal-dual baseline): Δ " + constraint + " "
+          + Delta.utility(s, constraint) + " (b met: " + (sMet == null ? "n/a" : sMet ? "yes"
+          : "no") + "); Δ reward " + Delta.reward(s) + (gold ? "; gold (−Δ cost) "
+          + goldSafety(s) : ""));
     }
     return out;
   }
@@ -77,8 +105,8 @@ final class RunSummary {
    * Why a relative constraint counts as not met: CAID steers Δ to the boundary b, so a mean just
    * below b is expected half of the time; say whether b lies inside Δ's 95% interval.
    */
-  private static String shortfall(Map<String, Object> c, String u, double threshold) {
-    Double upper = num(c.get("delta_" + u + "_upper95"));
+  private static String shortfall(PolicyFigures c, String constraint, double threshold) {
+    Double upper = c.deltaUtilityUpper95(constraint);
     if (upper == null) {
       return "";
     }
@@ -86,29 +114,27 @@ final class RunSummary {
         : " (b is above Δ's 95% interval)";
   }
 
-  private static Double gold(Map<String, Object> p) {
-    return goldNum(p, "delta_gold_cost");
+  private static Double goldCost(PolicyFigures p) {
+    return p == null ? null : p.deltaGoldCost();
   }
 
-  private static Double goldNum(Map<String, Object> p, String key) {
-    return p == null ? null : num(p.get(key));
+  private static Double goldReward(PolicyFigures p) {
+    return p == null ? null : p.deltaGoldReward();
   }
 
   /** The gold Δ safety, −Δ gold cost, with its interval flipped accordingly. */
-  private static String goldSafety(Map<String, Object> p) {
-    Double d = gold(p);
+  private static String goldSafety(PolicyFigures p) {
+    Double d = goldCost(p);
     if (d == null) {
       return "n/a";
     }
-    Double lo = num(p.get("delta_gold_cost_lower95"));
-    Double hi = num(p.get("delta_gold_cost_upper95"));
+    Double lo = p.deltaGoldCostLower95();
+    Double hi = p.deltaGoldCostUpper95();
     return String.format(Locale.ROOT, "%+.3f", -d)
         + (lo == null || hi == null ? "" : String.format(Locale.ROOT, " [%+.3f, %+.3f]", -hi, -lo));
   }
 
-  private static Double difference(Map<String, Object> c, Map<String, Object> o, String key) {
-    Double a = c == null ? null : num(c.get(key));
-    Double b = o == null ? null : num(o.get(key));
+  private static Double difference(Double a, Double b) {
     return a == null || b == null ? null : a - b;
   }
 
@@ -116,22 +142,7 @@ final class RunSummary {
     return v == null ? "n/a" : String.format(Locale.ROOT, "%+.3f", v);
   }
 
-  private static String delta(Map<String, Object> p, String key) {
-    if (p == null || num(p.get(key)) == null) {
-      return "n/a";
-    }
-    Double lo = num(p.get(key + "_lower95"));
-    Double hi = num(p.get(key + "_upper95"));
-    return String.format(Locale.ROOT, "%+.3f", num(p.get(key)))
-        + (lo == null || hi == null ? "" : String.format(Locale.ROOT, " [%+.3f, %+.3f]", lo, hi));
-  }
-
-  private static Double num(Object v) {
-    return v instanceof Number n ? n.doubleValue() : null;
-  }
-
-  private static String fmt(Object v) {
-    return v instanceof Number n ? String.format(Locale.ROOT, "%.3f", n.doubleValue())
-        : String.valueOf(v);
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.3f", v);
   }
 }

@@ -16,6 +16,8 @@ import io.dualign.config.UtilityScorer;
 import io.dualign.data.DataTables;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.ScoreMarker;
 import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.PairScoring;
 import io.dualign.spark.ProgressReporter;
@@ -60,13 +62,12 @@ final class ScorePairsJob implements StageJob {
       throw new ConfigError(Stage.SCORE.cliName() + ": " + e.getMessage(), e);
     }
     try (ModelDelivery delivery = ModelDelivery.of(spark.sparkContext(), cfg)) {
-      Map<String, Object> summary = score(ctx, delivery.deliver(scoring), out);
-      summary.put("model_delivery", delivery.summary());
-      return summary;
+      ScoreMarker summary = score(ctx, delivery.deliver(scoring), out);
+      return Markers.toMap(Markers.with(summary, Map.of("model_delivery", delivery.summary())));
     }
   }
 
-  private Map<String, Object> score(StageContext ctx, ScoringSpec scoring, PendingOutput out) {
+  private ScoreMarker score(StageContext ctx, ScoringSpec scoring, PendingOutput out) {
     DualignConfig cfg = ctx.config();
     SparkSession spark = ctx.spark();
     RunDirectory dir = ctx.runDir();
@@ -105,24 +106,22 @@ final class ScorePairsJob implements StageJob {
       aggs.add(avg(when(ok, col(c + "_0").plus(col(c + "_1")).divide(2))).as("mean_" + c));
     }
     Row r = written.agg(count("*").as("pairs"), aggs.toArray(new Column[0])).first();
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("run_id", ctx.runId());
-    for (String f : r.schema().fieldNames()) {
-      summary.put(f, r.get(r.fieldIndex(f)));
+    Map<String, Object> byUtility = new LinkedHashMap<>(); // kept by name in the marker
+    for (UtilityScorer u : scoring.utilities()) {
+      String c = "utility_" + u.constraint();
+      byUtility.put(c + "_agrees_with_safer", r.getAs(c + "_agrees_with_safer"));
+      byUtility.put("mean_" + c, r.getAs("mean_" + c));
     }
     long rows = r.getLong(0);
-    summary.put("seconds", seconds);
-    summary.put("pairs_per_second", seconds > 0 ? rows / seconds : null);
-    summary.put("responses_per_second", seconds > 0 ? 2 * rows / seconds : null);
-    summary.put("top_errors", RolloutSummary.topErrors(written));
-    summary.put("reward_version", scoring.reward().version());
-    summary.put("cost_version", scoring.cost() == null ? null : scoring.cost().version());
-    summary.put("utility_scorers", scoring.utilities().stream().map(Object::toString).toList());
-    summary.put("partitions", partitions);
-    summary.put("table", PAIRS);
-    summary.put("pairs_scored", cfg.align().scoreAllPairs() || cfg.align().maxPairs() == 0
-        ? "all" : "align.maxPairs train pairs and every test pair");
-    return summary;
+    String selection = cfg.align().scoreAllPairs() || cfg.align().maxPairs() == 0 ? "all"
+        : "align.maxPairs train pairs and every test pair";
+    return new ScoreMarker(ctx.runId(), rows, r.getAs("scored_pairs"), r.getAs("error_pairs"),
+        r.getAs("mean_reward"), r.getAs("reward_agrees_with_better"),
+        seconds > 0 ? rows / seconds : null, seconds > 0 ? 2 * rows / seconds : null,
+        RolloutSummary.topErrors(written), scoring.reward().version(),
+        scoring.cost() == null ? null : scoring.cost().version(),
+        scoring.utilities().stream().map(Object::toString).toList(), partitions, PAIRS,
+        selection, null, null, null, null, seconds, null, byUtility);
   }
 
   /**

@@ -6,8 +6,8 @@ import io.dualign.dual.SamplesRejectedException;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.Markers;
 import io.dualign.vocabulary.Stage;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 
@@ -32,17 +32,11 @@ final class SolveDualJob implements StageJob {
           + "); run 'dualign " + input + "' first");
     }
     String samples = new Path(dir.path(input), SAMPLES).toString();
-    Map<String, Object> summary;
     try {
-      summary = SolveDual.run(ctx.spark(), ctx.config().dual(), samples, out.path().toString(),
-          ctx.runId());
+      return Markers.toMap(SolveDual.run(ctx.spark(), ctx.config().dual(), samples,
+          out.path().toString(), ctx.runId()));
     } catch (SamplesRejectedException e) {
       throw new DataRejectedException(e.getMessage());
     }
-    Map<String, Object> marker = new LinkedHashMap<>();
-    marker.put("run_id", ctx.runId());
-    marker.put("input", samples);
-    marker.putAll(summary);
-    return marker;
   }
 }

@@ -2,6 +2,8 @@ package io.dualign.jobs;
 
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.MarkerException;
+import io.dualign.run.marker.Markers;
 import io.dualign.vocabulary.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,7 +59,7 @@ final class StatusCommand implements Callable<Integer> {
       String name = stage.cliName();
       OutputState state = dir.state(name);
       out.printf("%-13s %-9s %s%n", name, state.name().toLowerCase(java.util.Locale.ROOT),
-          dir.marker(name).map(StatusCommand::figures).orElse(""));
+          figuresOf(dir, name));
       if (state != OutputState.ABSENT) {
         printChildren(dir, name, out, 1);
       }
@@ -84,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
       if (dir.fs().exists(new Path(s.getPath(), RunDirectory.MARKER))
           || containsMarkers(dir, s.getPath())) {
         out.printf("  %-24s %-9s %s%n", child, dir.state(child).name().toLowerCase(java.util.Locale.ROOT),
-            dir.marker(child).map(StatusCommand::figures).orElse(""));
+            figuresOf(dir, child));
         printChildren(dir, child, out, depth + 1);
       }
     }
@@ -113,6 +116,19 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return false;
+  }
+
+  /**
+   * The figures of the committed marker of {@code output}, read as its record (fields by name,
+   * as in the file); a marker its record cannot read is shown as such instead.
+   */
+  static String figuresOf(RunDirectory dir, String output) {
+    try {
+      return dir.marker(output, Markers.typeOf(output))
+          .map(m -> figures(new TreeMap<>(Markers.toMap(m)))).orElse("");
+    } catch (MarkerException e) {
+      return "unreadable marker: " + e.getMessage();
+    }
   }
 
   /**

@@ -17,6 +17,14 @@ import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.SweepLayout;
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.PolicyFigures;
+import io.dualign.run.marker.SolveDualMarker;
+import io.dualign.run.marker.SweepMarker;
+import io.dualign.run.marker.SweepSummaryMarker;
+import io.dualign.run.marker.SweepThresholdMarker;
 import io.dualign.vocabulary.Stage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,34 +75,26 @@ final class SweepJob implements CompositeStageJob {
     List<String> methods = sweptMethods(cfg);
     RunDirectory dir = ctx.runDir();
     List<SweepTable.Threshold> thresholds = new ArrayList<>();
-    Map<String, Object> perB = new LinkedHashMap<>();
+    Map<String, SweepThresholdMarker> perB = new LinkedHashMap<>();
     for (double b : sweep) {
       String folder = SweepLayout.folder(b);
-      Map<String, Object> marker;
+      SweepThresholdMarker marker;
       if (dir.state(folder) == OutputState.COMMITTED) {
         LOG.info("sweep: {} already committed; skipping", folder);
-        marker = dir.marker(folder).orElseThrow();
+        marker = dir.marker(folder, SweepThresholdMarker.class).orElseThrow();
       } else {
         marker = runThreshold(ctx, b, methods);
       }
       perB.put(folder, marker);
       Map<String, Double> finalLambda = new LinkedHashMap<>();
-      finalLambda.put(CaidMethod.NAME, number(marker.get("caid_final_lambda")));
-      finalLambda.put(SafeRlhfMethod.NAME,
-          number(marker.get("safe_rlhf_final_lambda")));
-      thresholds.add(new SweepTable.Threshold(b, number(marker.get("lambda_star")), finalLambda,
+      finalLambda.put(CaidMethod.NAME, marker.caidFinalLambda());
+      finalLambda.put(SafeRlhfMethod.NAME, marker.safeRlhfFinalLambda());
+      thresholds.add(new SweepTable.Threshold(b, marker.lambdaStar(), finalLambda,
           summaryRows(ctx, b)));
     }
     long rows = writeTable(ctx, c, thresholds);
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", ctx.runId());
-    s.put("constraint", c.name());
-    s.put("thresholds", sweep);
-    s.put("methods", methods);
-    s.put("table", SweepLayout.SUMMARY);
-    s.put("table_rows", rows);
-    s.put("by_threshold", perB);
-    return s;
+    return Markers.toMap(new SweepMarker(ctx.runId(), c.name(), sweep, methods,
+        SweepLayout.SUMMARY, rows, perB, null, null, null, null, null));
   }
 
   /**
@@ -105,7 +105,8 @@ final class SweepJob implements CompositeStageJob {
   @Override
   public Optional<String> staleness(StageContext ctx, Map<String, Object> marker) {
     List<Double> now = ctx.config().dual().sweep();
-    List<Double> was = doubles(marker.get("thresholds"));
+    List<Double> was = Markers.fromMap(marker, SweepMarker.class, Stage.SWEEP.cliName())
+        .thresholds();
     return now.isEmpty() || now.equals(was) ? Optional.empty()
         : Optional.of("it swept b = " + was + ", dual.sweep is now " + now);
   }
@@ -118,18 +119,6 @@ final class SweepJob implements CompositeStageJob {
   public void reopen(StageContext ctx, String stage) {
     ctx.runDir().uncommit(stage);
     ctx.runDir().discard(SweepLayout.SUMMARY);
-  }
-
-  /** A JSON list of numbers as doubles (null when absent). */
-  static List<Double> doubles(Object list) {
-    if (!(list instanceof List<?> l)) {
-      return null;
-    }
-    List<Double> out = new ArrayList<>();
-    for (Object o : l) {
-      out.add(o instanceof Number n ? n.doubleValue() : null);
-    }
-    return out;
   }
 
   /** The relabelling methods of align.methods (those whose policy depends on b). */
@@ -163,35 +152,34 @@ final class SweepJob implements CompositeStageJob {
         ctx.runDir().placing(SweepLayout.placement(b)));
   }
 
-  private Map<String, Object> runThreshold(StageContext ctx, double b, List<String> methods)
+  private SweepThresholdMarker runThreshold(StageContext ctx, double b, List<String> methods)
       throws Exception {
     String folder = SweepLayout.folder(b);
     LOG.info("sweep: {} (solve-dual, align {}, evaluate)", folder, methods);
     long t0 = System.nanoTime();
     StageContext bctx = contextFor(ctx, b, methods);
-    Map<String, Object> solve = StageRunner.run(bctx, Stage.SOLVE_DUAL,
-        StageJobs.job(Stage.SOLVE_DUAL)).marker();
+    SolveDualMarker solve = Markers.fromMap(StageRunner.run(bctx, Stage.SOLVE_DUAL,
+        StageJobs.job(Stage.SOLVE_DUAL)).marker(), SolveDualMarker.class, folder + "/solve-dual");
     StageRunner.run(bctx, Stage.ALIGN, new AlignJob(rollouts));
-    Map<String, Object> eval = StageRunner.run(bctx, Stage.EVALUATE, new EvaluateJob(rollouts))
-        .marker();
+    EvaluateMarker eval = Markers.fromMap(StageRunner.run(bctx, Stage.EVALUATE,
+        new EvaluateJob(rollouts)).marker(), EvaluateMarker.class, folder + "/evaluate");
     RunDirectory view = bctx.runDir();
     String name = ctx.config().dual().constraints().get(0).name();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("run_id", ctx.runId());
-    m.put("b", b);
-    m.put("constraint", name);
-    m.put("lambda_star", lambdaOf(solve.get("lambda"), name));
-    m.put("caid_final_lambda", view.marker(AlignRun.methodOutput(AlignMethods.of(CaidMethod.NAME)))
-        .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
-    m.put("safe_rlhf_final_lambda", view.marker(AlignRun.methodOutput(AlignMethods.of(SafeRlhfMethod.NAME)))
-        .map(x -> lambdaOf(x.get("final_lambda"), name)).orElse(null));
-    m.put("methods", methods);
-    m.put("policies", eval.get("policies"));
-    m.put("seconds", (System.nanoTime() - t0) / 1e9);
-    Map<String, Object> marker = ctx.runDir().commitComposite(folder, m);
-    LOG.info("sweep: {} committed (λ* = {}, CAID final λ = {})", folder, m.get("lambda_star"),
-        m.get("caid_final_lambda"));
+    SweepThresholdMarker m = new SweepThresholdMarker(ctx.runId(), b, name,
+        solve.lambda().get(name), finalLambda(view, CaidMethod.NAME, name),
+        finalLambda(view, SafeRlhfMethod.NAME, name), methods, eval.policies(), null, null,
+        (System.nanoTime() - t0) / 1e9, null, null);
+    SweepThresholdMarker marker = Markers.fromMap(
+        ctx.runDir().commitComposite(folder, Markers.toMap(m)), SweepThresholdMarker.class, folder);
+    LOG.info("sweep: {} committed (λ* = {}, CAID final λ = {})", folder, m.lambdaStar(),
+        m.caidFinalLambda());
     return marker;
+  }
+
+  /** The final λ of constraint {@code name} of a method committed in {@code view}, or null. */
+  private static Double finalLambda(RunDirectory view, String method, String name) {
+    return view.marker(AlignRun.methodOutput(AlignMethods.of(method)), AlignMethodMarker.class)
+        .map(x -> x.finalLambda().get(name)).orElse(null);
   }
 
   /** The category-all rows of one b's evaluate/summary. */
@@ -213,7 +201,8 @@ final class SweepJob implements CompositeStageJob {
     List<Row> rows = SweepTable.rows(ctx.runId(), c, thresholds);
     List<Double> bs = thresholds.stream().map(SweepTable.Threshold::b).toList();
     if (dir.state(SweepLayout.SUMMARY) == OutputState.COMMITTED) {
-      if (bs.equals(doubles(dir.marker(SweepLayout.SUMMARY).orElseThrow().get("thresholds")))) {
+      if (bs.equals(dir.marker(SweepLayout.SUMMARY, SweepSummaryMarker.class).orElseThrow()
+          .thresholds())) {
         return rows.size();
       }
       dir.discard(SweepLayout.SUMMARY);
@@ -221,11 +210,8 @@ final class SweepJob implements CompositeStageJob {
     PendingOutput out = dir.begin(SweepLayout.SUMMARY);
     ctx.spark().createDataFrame(rows, SweepTable.schema(c)).coalesce(1).write()
         .mode(SaveMode.Overwrite).parquet(out.path().toString());
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", ctx.runId());
-    s.put("rows", rows.size());
-    s.put("thresholds", bs);
-    out.commit(s);
+    out.commit(Markers.toMap(new SweepSummaryMarker(ctx.runId(), (long) rows.size(), bs, null,
+        null, null, null, null, null)));
     return rows.size();
   }
 
@@ -233,18 +219,11 @@ final class SweepJob implements CompositeStageJob {
    * One line per b for the end of {@code pipeline}/{@code demo}: λ*, CAID's final λ, and Δ of the
    * swept constraint for one-shot and CAID with whether each meets b.
    */
-  @SuppressWarnings("unchecked")
-  static List<String> lines(Map<String, Object> sweepMarker) {
+  static List<String> lines(SweepMarker sweep) {
     List<String> out = new ArrayList<>();
-    Object byB = sweepMarker.get("by_threshold");
-    String name = String.valueOf(sweepMarker.get("constraint"));
-    if (!(byB instanceof Map<?, ?> all)) {
-      return out;
-    }
-    for (Object v : all.values()) {
-      Map<String, Object> m = (Map<String, Object>) v;
-      Map<String, Object> pol = m.get("policies") instanceof Map<?, ?> p
-          ? (Map<String, Object>) p : Map.of();
+    String name = sweep.constraint();
+    for (SweepThresholdMarker m : sweep.byThreshold().values()) {
+      Map<String, PolicyFigures> pol = m.policies() == null ? Map.of() : m.policies();
       String caid = null; // the last CAID iteration
       for (String k : pol.keySet()) {
         if (k.matches("caid-\\d+") && (caid == null
@@ -253,41 +232,25 @@ final class SweepJob implements CompositeStageJob {
         }
       }
       String line = String.format(Locale.ROOT, "sweep b = %s: λ* %s, CAID final λ %s; Δ %s "
-          + "one-shot %s, CAID %s", fmt(m.get("b")), fmt(m.get("lambda_star")),
-          fmt(m.get("caid_final_lambda")), name, delta(pol.get("oneshot"), name),
+          + "one-shot %s, CAID %s", fmt(m.b()), fmt(m.lambdaStar()),
+          fmt(m.caidFinalLambda()), name, delta(pol.get("oneshot"), name),
           delta(caid == null ? null : pol.get(caid), name));
       if (pol.containsKey(SafeRlhfMethod.NAME)) {
         line += String.format(Locale.ROOT, ", Safe RLHF %s (final λ %s)",
-            delta(pol.get(SafeRlhfMethod.NAME), name),
-            fmt(m.get("safe_rlhf_final_lambda")));
+            delta(pol.get(SafeRlhfMethod.NAME), name), fmt(m.safeRlhfFinalLambda()));
       }
       out.add(line);
     }
     return out;
   }
 
-  @SuppressWarnings("unchecked")
-  private static String delta(Object policy, String name) {
-    if (!(policy instanceof Map<?, ?> p)) {
-      return "n/a";
-    }
-    Double d = number(((Map<String, Object>) p).get("delta_utility_" + name));
-    Object met = p.get("constraint_met_" + name);
+  private static String delta(PolicyFigures policy, String name) {
+    Double d = policy == null ? null : policy.deltaUtility(name);
     return d == null ? "n/a" : String.format(Locale.ROOT, "%+.3f (%s)", d,
-        Boolean.TRUE.equals(met) ? "met" : "not met");
+        Boolean.TRUE.equals(policy.constraintMet(name)) ? "met" : "not met");
   }
 
-  private static String fmt(Object v) {
-    Double d = number(v);
+  private static String fmt(Double d) {
     return d == null ? "n/a" : String.format(Locale.ROOT, "%.3f", d);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Double lambdaOf(Object lambda, String name) {
-    return lambda instanceof Map<?, ?> m ? number(((Map<String, Object>) m).get(name)) : null;
-  }
-
-  private static Double number(Object v) {
-    return v instanceof Number n ? n.doubleValue() : null;
   }
 }

@@ -11,6 +11,7 @@ import io.dualign.config.DualignConfig;
 import io.dualign.dual.ConstraintEstimate;
 import io.dualign.dual.Moments;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.SlackFigures;
 import io.dualign.spark.dual.ConstraintEstimator;
 import io.dualign.spark.dual.SampleTable;
 import io.dualign.vocabulary.Stage;
@@ -100,7 +101,7 @@ class AlignEndToEndIT {
           finalCaid, ctx.runId(), 999, 4), ref, cfg.dual().constraints());
       double u = end.slack()[0];
       double se = end.standardError()[0];
-      System.out.println("final CAID constraint (learned cost): " + end.toMaps());
+      System.out.println("final CAID constraint (learned cost): " + SlackFigures.of(end));
       assertTrue(u >= -2 * se, "constraint met within 2 standard errors: û = " + u + ", se = "
           + se);
 

@@ -71,7 +71,8 @@ final class AlignFixture {
     rows.addAll(TrainingStagesTest.rows(16, "test", 2));
     PendingOutput prep = dir.begin("prepare");
     spark.createDataFrame(rows, PreparedPairs.SCHEMA).write().parquet(prep.uri("pairs"));
-    prep.commit(Map.of("pairs", rows.size()));
+    prep.commit(Map.of("input", "synthetic", "pairs", rows.size(), "prompts", rows.size(),
+        "quarantined", 0));
     StageRunner.run(ctx, Stage.SFT, StageJobs.job(Stage.SFT));
 
     List<Row> scored = new ArrayList<>();
@@ -86,7 +87,7 @@ final class AlignFixture {
     PendingOutput score = dir.begin("score");
     spark.createDataFrame(scored, AlignPairs.scoredSchema(ctx.config().dual().constraints()))
         .write().parquet(score.uri("pairs"));
-    score.commit(Map.of("pairs", scored.size()));
+    score.commit(Map.of("run_id", ctx.runId(), "pairs", scored.size()));
 
     Dataset<Row> prompts = spark.read().parquet(dir.path("score") + "/pairs")
         .filter(col("split").equalTo("train")).select("prompt_id", "prompt").orderBy("prompt_id")
@@ -94,7 +95,8 @@ final class AlignFixture {
     PendingOutput ref = dir.begin("sample-ref");
     rollouts(ctx.config()).rollout(spark, prompts, dir.path("sft") + "/model", ctx.runId(), 0, 24)
         .write().parquet(ref.uri("samples"));
-    ref.commit(Map.of("samples", 12 * 24));
+    ref.commit(Map.of("run_id", ctx.runId(), "prompts", 12, "samples_per_prompt", 24,
+        "rows", 12 * 24));
     StageRunner.run(ctx, Stage.SOLVE_DUAL, StageJobs.job(Stage.SOLVE_DUAL));
   }
 }

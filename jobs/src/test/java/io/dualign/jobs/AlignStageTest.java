@@ -12,6 +12,7 @@ import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.Markers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ class AlignStageTest {
       AlignJob job = new AlignJob(AlignFixture.rollouts(cfg));
 
       // dpo-safe: labels are the data's safer_response_id; λ plays no part.
-      Map<String, Object> safe = job.runMethod(ctx, AlignMethods.of("dpo-safe"));
+      Map<String, Object> safe = Markers.toMap(job.runMethod(ctx, AlignMethods.of("dpo-safe")));
       assertEquals(OutputState.COMMITTED, dir.state("align/reference"));
       Dataset<Row> pairs = ctx.spark().read().parquet(dir.path("align/dpo-safe/iteration-1")
           + "/pairs");
@@ -43,7 +44,7 @@ class AlignStageTest {
       assertEquals(2, ((List<Object>) safe.get("lambda_trajectory")).size());
 
       // one-shot: pseudo-labels at the fixed λ*, fresh draws each epoch, λ never moves.
-      Map<String, Object> one = job.runMethod(ctx, AlignMethods.of("oneshot"));
+      Map<String, Object> one = Markers.toMap(job.runMethod(ctx, AlignMethods.of("oneshot")));
       for (int t = 1; t <= 2; t++) {
         Map<String, Object> it = dir.marker(AlignRun.iterationOutput(AlignMethods.of("oneshot"), t))
             .orElseThrow();
@@ -71,7 +72,7 @@ class AlignStageTest {
       assertEquals(2, ((List<Object>) one.get("lambda_trajectory")).size());
 
       // CAID: rollouts of θ(1), û from them against the reference samples, one dual step.
-      Map<String, Object> caid = job.runMethod(ctx, AlignMethods.of("caid"));
+      Map<String, Object> caid = Markers.toMap(job.runMethod(ctx, AlignMethods.of("caid")));
       Map<String, Object> it1 = dir.marker("align/caid/iteration-1").orElseThrow();
       assertEquals(lambdaStar, lambda(it1, "lambda"), 0.0);
       Map<String, Object> est = ((List<Map<String, Object>>) it1.get("estimate")).get(0);
@@ -102,7 +103,7 @@ class AlignStageTest {
       dir.fs().delete(dir.path("align/caid/iteration-2"), true);
       dir.fs().delete(new org.apache.hadoop.fs.Path(dir.path("align/caid"), "_SUCCESS.json"),
           false);
-      Map<String, Object> again = job.runMethod(ctx, AlignMethods.of("caid"));
+      Map<String, Object> again = Markers.toMap(job.runMethod(ctx, AlignMethods.of("caid")));
       assertEquals(caid.get("lambda_trajectory"), again.get("lambda_trajectory"));
       Map<String, Object> d1 = (Map<String, Object>) caid.get("final_dpo");
       Map<String, Object> d2 = (Map<String, Object>) again.get("final_dpo");
@@ -116,7 +117,7 @@ class AlignStageTest {
           false);
       String version = (String) ((Map<String, Object>) dir.marker("align/caid/iteration-2")
           .orElseThrow().get("dpo")).get("model_version");
-      Map<String, Object> third = job.runMethod(ctx, AlignMethods.of("caid"));
+      Map<String, Object> third = Markers.toMap(job.runMethod(ctx, AlignMethods.of("caid")));
       assertEquals(again.get("lambda_trajectory"), third.get("lambda_trajectory"));
       assertEquals(version, ((Map<String, Object>) third.get("final_dpo")).get("model_version"));
 

@@ -136,29 +136,44 @@ public class DualignCliTest {
 
     RunDirectory run = RunDirectory.open(dir.toString(), new Configuration());
     run.ensureManifest(ConfigLoader.fromClasspath().load("tiny", null, List.of()), Versions.all());
-    run.begin("prepare").commit(Map.of("pairs", 1200, "quarantined", 3,
-        "by_reason", Map.of("empty prompt", 3)));
+    run.begin("prepare").commit(Map.of("input", "pairs.jsonl", "pairs", 1200, "prompts", 400,
+        "quarantined", 3, "by_reason", Map.of("empty prompt", 3)));
     PendingOutput sft = run.begin("sft");
     Files.writeString(Path.of(sft.path().toUri()).resolve("half.bin"), "x"); // never committed
-    run.begin("align/caid/iteration-1").commit(Map.of("lambda", List.of(0.75)));
-    run.begin("align/caid/iteration-10").commit(Map.of("lambda", List.of(0.5)));
-    run.begin("align/caid/iteration-2").commit(Map.of("lambda", List.of(0.625)));
+    run.begin("align/caid/iteration-1").commit(iteration(1, 0.75));
+    run.begin("align/caid/iteration-10").commit(iteration(10, 0.5));
+    run.begin("align/caid/iteration-2").commit(iteration(2, 0.625));
 
     Run r = dualign("status", "--run-dir", dir.toString());
     assertEquals(0, r.code());
     String runId = (String) run.manifest().orElseThrow().get("run_id");
     assertTrue(r.out().startsWith("run " + runId + " (profile tiny"), r.out());
-    assertTrue(r.out().contains("prepare       committed by_reason={empty prompt=3} pairs=1200 "
-        + "quarantined=3 seconds="),
+    assertTrue(r.out().contains("prepare       committed by_reason={empty prompt=3} "
+        + "input=pairs.jsonl pairs=1200 prompts=400 quarantined=3 seconds="),
         r.out());
     assertTrue(r.out().contains("sft           partial"), r.out());
     assertTrue(r.out().contains("train-reward  absent"), r.out());
     assertTrue(r.out().contains("align         partial"), r.out());
-    assertTrue(r.out().contains("  align/caid/iteration-1   committed lambda=[0.75]"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  align/caid/iteration-1   committed ")
+        && l.contains(" iteration=1 lambda={safety=0.75} method=caid ")), r.out());
     int i1 = r.out().indexOf("iteration-1 ");
     int i2 = r.out().indexOf("iteration-2 ");
     int i10 = r.out().indexOf("iteration-10 ");
     assertTrue(i1 < i2 && i2 < i10, r.out()); // counted, not alphabetical
+  }
+
+  /** The summary of a CAID iteration at {@code lambda}, as its marker record requires. */
+  private static Map<String, Object> iteration(int t, double lambda) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("run_id", "run");
+    m.put("method", "caid");
+    m.put("iteration", t);
+    m.put("lambda", Map.of("safety", lambda));
+    m.put("estimate", List.of());
+    m.put("next_lambda", Map.of("safety", lambda));
+    m.put("dpo", Map.of("steps", 1, "pairs", 8, "loss", 0.5));
+    m.put("model", "align/caid/iteration-" + t + "/model");
+    return m;
   }
 
   @Test

@@ -172,8 +172,8 @@ class ReportJobTest {
   /** Writes solve-dual, align/caid/iteration-1..3 and evaluate in their documented shapes. */
   static void writeRun(Path runDir) {
     RunDirectory dir = RunDirectory.open(runDir.toString(), new Configuration());
-    dir.begin("solve-dual").commit(Map.of("lambda", Map.of("safety", 2.0),
-        "predicted_slack", Map.of("safety", 0.0)));
+    dir.begin("solve-dual").commit(Map.of("run_id", "run", "lambda", Map.of("safety", 2.0),
+        "predicted_slack", Map.of("safety", 0.0), "converged", true));
     double[] lambda = {2.0, 1.5, 1.2};
     double[] slack = {-0.4, 0.2, 0.1};
     for (int t = 1; t <= 3; t++) {
@@ -184,8 +184,16 @@ class ReportJobTest {
       est.put("lower95", slack[t - 1] - 0.196);
       est.put("upper95", slack[t - 1] + 0.196);
       est.put("n", 400);
-      dir.begin("align/caid/iteration-" + t).commit(Map.of("lambda",
-          Map.of("safety", lambda[t - 1]), "estimates", List.of(est)));
+      Map<String, Object> it = new LinkedHashMap<>();
+      it.put("run_id", "run");
+      it.put("method", "caid");
+      it.put("iteration", t);
+      it.put("lambda", Map.of("safety", lambda[t - 1]));
+      it.put("estimate", List.of(est));
+      it.put("next_lambda", Map.of("safety", t < 3 ? lambda[t] : lambda[t - 1]));
+      it.put("dpo", Map.of("steps", 1));
+      it.put("model", "align/caid/iteration-" + t + "/model");
+      dir.begin("align/caid/iteration-" + t).commit(it);
     }
     SparkSession spark = TestSpark.local();
     try {
@@ -247,7 +255,7 @@ class ReportJobTest {
       }
       spark.createDataFrame(samples, ss).repartition(2).write().parquet(out.uri("samples"));
       spark.createDataFrame(summary, sm).coalesce(1).write().parquet(out.uri("summary"));
-      out.commit(Map.of("policies", POLICIES.length));
+      out.commit(Map.of("run_id", "run", "prompts", 6L, "policies", Map.of()));
     } finally {
       spark.stop();
     }

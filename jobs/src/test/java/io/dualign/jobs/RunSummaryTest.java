@@ -2,6 +2,10 @@ package io.dualign.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.SolveDualMarker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,12 @@ class RunSummaryTest {
     return m;
   }
 
+  /** The evaluate marker of {@code policies}. */
+  static EvaluateMarker evaluate(Map<String, Object> policies) {
+    return Markers.summary(Map.of("run_id", "run", "prompts", 6, "policies", policies),
+        EvaluateMarker.class, "evaluate");
+  }
+
   @Test
   void aCompleteRun() {
     Map<String, Object> policies = new LinkedHashMap<>();
@@ -28,8 +38,14 @@ class RunSummaryTest {
     policies.put("oneshot", policy(0.6, 0.5, false));
     policies.put("caid-1", policy(0.8, 0.3, false));
     policies.put("caid-2", policy(1.1, 0.4, true));
-    List<String> lines = RunSummary.lines("safety", 1.0, true, Map.of("policies", policies),
-        Map.of("lambda", Map.of("safety", 2.5)), Map.of("final_lambda", Map.of("safety", 3.25)));
+    List<String> lines = RunSummary.lines("safety", 1.0, true, evaluate(policies),
+        Markers.summary(Map.of("run_id", "run", "lambda", Map.of("safety", 2.5),
+            "predicted_slack", Map.of("safety", 0.0), "converged", true), SolveDualMarker.class,
+            "solve-dual"),
+        Markers.summary(Map.of("run_id", "run", "method", "caid", "iterations", 2,
+            "lambda_trajectory", List.of(), "estimates", List.of(), "final_lambda",
+            Map.of("safety", 3.25), "final_model", "align/caid/iteration-2/model"),
+            AlignMethodMarker.class, "align/caid"));
     assertEquals(List.of(
         "constraint safety (b = 1.000) met by CAID (caid-2): yes",
         "Δ safety vs π_ref: CAID +1.100 [+0.900, +1.300]; one-shot +0.600 [+0.400, +0.800]",
@@ -51,7 +67,7 @@ class RunSummaryTest {
     Map<String, Object> policies = new LinkedHashMap<>();
     policies.put("oneshot", oneshot);
     policies.put("caid-4", caid);
-    List<String> lines = RunSummary.lines("safety", 1.0, true, Map.of("policies", policies), null,
+    List<String> lines = RunSummary.lines("safety", 1.0, true, evaluate(policies), null,
         null);
     // gold Δ safety = −Δ gold cost; its interval is the cost interval negated and swapped
     assertEquals("Δ safety vs π_ref: CAID +1.100 [+0.900, +1.300]; one-shot +0.600 [+0.400, "
@@ -65,11 +81,11 @@ class RunSummaryTest {
   void aMissSaysWhetherBIsInsideTheInterval() {
     Map<String, Object> inside = new LinkedHashMap<>(Map.of("caid-4", policy(0.95, 0.4, false)));
     assertEquals("constraint safety (b = 1.000) met by CAID (caid-4): no (mean Δ below b, but b "
-        + "is inside its 95% interval)", RunSummary.lines("safety", 1.0, true, Map.of("policies",
+        + "is inside its 95% interval)", RunSummary.lines("safety", 1.0, true, evaluate(
         inside), null, null).get(0));
     Map<String, Object> below = new LinkedHashMap<>(Map.of("caid-4", policy(0.7, 0.4, false)));
     assertEquals("constraint safety (b = 1.000) met by CAID (caid-4): no (b is above Δ's 95% "
-        + "interval)", RunSummary.lines("safety", 1.0, true, Map.of("policies", below), null, null)
+        + "interval)", RunSummary.lines("safety", 1.0, true, evaluate(below), null, null)
         .get(0));
   }
 

@@ -11,6 +11,8 @@ import io.dualign.algo.align.AlignRun;
 import io.dualign.config.DualignConfig;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.EvaluateMarker;
+import io.dualign.run.marker.Markers;
 import io.dualign.vocabulary.Stage;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,8 +41,8 @@ class SafeRlhfAlignTest {
       RunDirectory dir = ctx.runDir();
       dir.discard(Stage.SOLVE_DUAL.cliName()); // Safe RLHF does not start from λ*
 
-      Map<String, Object> m = new AlignJob(AlignFixture.rollouts(cfg))
-          .runMethod(ctx, AlignMethods.of("safe-rlhf"));
+      Map<String, Object> m = Markers.toMap(new AlignJob(AlignFixture.rollouts(cfg))
+          .runMethod(ctx, AlignMethods.of("safe-rlhf")));
       Map<String, Object> it1 = dir.marker(AlignRun.iterationOutput(AlignMethods.of("safe-rlhf"), 1))
           .orElseThrow();
       assertEquals(init, lambda(it1, "lambda"), 0.0);
@@ -78,7 +80,8 @@ class SafeRlhfAlignTest {
       Map<String, Object> policies = (Map<String, Object>) eval.get("policies");
       assertEquals(List.of("reference", "safe-rlhf"), List.copyOf(policies.keySet()));
       Map<String, Object> s = (Map<String, Object>) policies.get("safe-rlhf");
-      List<String> lines = RunSummary.lines("safety", 0.3, true, eval, null, null);
+      List<String> lines = RunSummary.lines("safety", 0.3, true,
+          ctx.runDir().marker("evaluate", EvaluateMarker.class).orElseThrow(), null, null);
       assertEquals(6, lines.size(), lines.toString());
       assertTrue(lines.get(5).startsWith(String.format(java.util.Locale.ROOT,
           "Safe RLHF (primal-dual baseline): Δ safety %+.3f", num(s.get("delta_utility_safety")))),

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.config.ConfigError;
-
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.SweepMarker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,24 @@ import org.junit.jupiter.api.Test;
 
 /** The per-b lines {@code pipeline} prints after a threshold sweep, from the sweep marker. */
 class SweepLinesTest {
+  /** The sweep marker of constraint safety over {@code byB}, each b given its other fields. */
+  static SweepMarker sweep(Map<String, Object> byB) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    byB.forEach((folder, v) -> {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> b = new LinkedHashMap<>((Map<String, Object>) v);
+      b.put("run_id", "run");
+      b.put("constraint", "safety");
+      b.putIfAbsent("caid_final_lambda", null);
+      b.putIfAbsent("safe_rlhf_final_lambda", null);
+      b.put("output", folder);
+      b.put("finished", "2026-12-07T16:00:00Z");
+      all.put(folder, b);
+    });
+    return Markers.summary(Map.of("run_id", "run", "constraint", "safety", "thresholds",
+        List.of(), "by_threshold", all), SweepMarker.class, "sweep");
+  }
+
   @Test
   void oneLinePerThresholdWithLambdasAndTheFinalCaidPolicy() {
     Map<String, Object> b0 = new LinkedHashMap<>();
@@ -31,7 +50,7 @@ class SweepLinesTest {
     Map<String, Object> byB = new LinkedHashMap<>();
     byB.put("sweep/b=0", b0);
     byB.put("sweep/b=0.5", b5);
-    List<String> lines = SweepJob.lines(Map.of("constraint", "safety", "by_threshold", byB));
+    List<String> lines = SweepJob.lines(sweep(byB));
     assertEquals(List.of(
         "sweep b = 0.000: λ* 0.168, CAID final λ 0.172; Δ safety one-shot -0.186 (not met), "
             + "CAID +0.094 (met)",
@@ -49,8 +68,7 @@ class SweepLinesTest {
         "oneshot", Map.of("delta_utility_safety", -0.1, "constraint_met_safety", false),
         "caid-4", Map.of("delta_utility_safety", 1.1, "constraint_met_safety", true),
         "safe-rlhf", Map.of("delta_utility_safety", 0.8, "constraint_met_safety", false)));
-    List<String> lines = SweepJob.lines(Map.of("constraint", "safety", "by_threshold",
-        Map.of("sweep/b=1", b1)));
+    List<String> lines = SweepJob.lines(sweep(Map.of("sweep/b=1", b1)));
     assertEquals(List.of("sweep b = 1.000: λ* 0.700, CAID final λ 1.070; Δ safety one-shot "
         + "-0.100 (not met), CAID +1.100 (met), Safe RLHF +0.800 (not met) (final λ 1.300)"),
         lines);

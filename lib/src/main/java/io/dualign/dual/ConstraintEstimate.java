@@ -1,8 +1,6 @@
 package io.dualign.dual;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A {@code ConstraintEstimate} is the vector of slack estimates û, one per constraint, in the
@@ -38,14 +36,5 @@ public record ConstraintEstimate(List<SlackEstimate> slacks) {
   /** The constraints, in order. */
   public List<Constraint> constraints() {
     return slacks.stream().map(SlackEstimate::constraint).toList();
-  }
-
-  /** JSON-ready summaries, one per constraint. */
-  public List<Map<String, Object>> toMaps() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (SlackEstimate s : slacks) {
-      out.add(s.toMap());
-    }
-    return out;
   }
 }

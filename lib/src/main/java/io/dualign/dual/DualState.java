@@ -46,8 +46,8 @@ public final class DualState {
   }
 
   /** λ by constraint name, for {@code _SUCCESS.json}. */
-  public Map<String, Object> toMap(List<Constraint> constraints) {
-    Map<String, Object> m = new LinkedHashMap<>();
+  public Map<String, Double> toMap(List<Constraint> constraints) {
+    Map<String, Double> m = new LinkedHashMap<>();
     for (int i = 0; i < lambda.length; i++) {
       m.put(constraints.get(i).name(), lambda[i]);
     }

@@ -1,7 +1,5 @@
 package io.dualign.dual;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -56,33 +54,7 @@ public record SlackEstimate(Constraint constraint, Moments policy, Moments refer
         && Double.isFinite(slack());
   }
 
-  /** A JSON-ready summary (for {@code _SUCCESS.json} and logs). */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("constraint", constraint.name());
-    m.put("form", constraint.form().configName());
-    m.put("threshold", constraint.threshold());
-    m.put("slack", jsonNumber(slack()));
-    m.put("stderr", jsonNumber(standardError()));
-    m.put("lower95", jsonNumber(lower95()));
-    m.put("upper95", jsonNumber(upper95()));
-    m.put("n", policy.count());
-    m.put("non_finite", policy.nonFinite());
-    m.put("mean", jsonNumber(policy.mean()));
-    if (relative()) {
-      m.put("reference_mean", jsonNumber(reference.mean()));
-      m.put("reference_n", reference.count());
-      m.put("reference_non_finite", reference.nonFinite());
-    }
-    return m;
-  }
-
   private static double square(double x) {
     return x * x;
-  }
-
-  /** JSON has no NaN/∞: such values are written as null. */
-  static Object jsonNumber(double v) {
-    return Double.isFinite(v) ? (Object) v : null;
   }
 }

@@ -9,6 +9,11 @@ import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.SweepLayout;
+import io.dualign.run.marker.AlignIterationMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.SlackFigures;
+import io.dualign.run.marker.SolveDualMarker;
+import io.dualign.run.marker.StageMarker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -32,8 +37,8 @@ import org.apache.spark.sql.SparkSession;
  * A {@code RunReport} is the static HTML page of one run ({@code report/index.html} with PNG
  * charts under {@code report/charts/}). It renders whatever the run holds: the one-shot λ*
  * ({@code solve-dual/_SUCCESS.json}), the CAID iterations
- * ({@code align/caid/iteration-<t>/_SUCCESS.json}: {@code lambda} and the slack estimates û as
- * {@link io.dualign.dual.SlackEstimate#toMap()} writes them), and the evaluation
+ * ({@code align/caid/iteration-<t>/_SUCCESS.json}: {@code lambda} and the slack estimates û,
+ * read as {@link AlignIterationMarker}), and the evaluation
  * ({@code evaluate/summary}, {@code evaluate/samples}); with a threshold sweep
  * ({@code sweep/summary}), Fig. 1a and 1b show every b of the sweep instead of the run's one b.
  * A chart whose inputs are absent is left
@@ -61,11 +66,23 @@ public final class RunReport {
   }
 
   /**
+   * A {@code Drawn} is what a report page holds, for its marker ({@code page}, {@code charts},
+   * {@code omitted} and {@code chart_points} of {@link io.dualign.run.marker.ReportMarker}).
+   *
+   * @param page the page below the report folder
+   * @param charts the charts written, below the report folder
+   * @param omitted the sections left out, each with why
+   * @param chartPoints per chart, the number of points of each series drawn
+   */
+  public record Drawn(String page, List<String> charts, List<String> omitted,
+      Map<String, Object> chartPoints) {}
+
+  /**
    * Writes {@code index.html} and {@code charts/*.png} under {@code dir}.
    *
-   * @return the summary for {@code _SUCCESS.json}: charts written and sections omitted (with why)
+   * @return what was drawn: charts written and sections omitted (with why)
    */
-  public Map<String, Object> write(Path dir) throws IOException {
+  public Drawn write(Path dir) throws IOException {
     Map<String, Object> manifest = run.manifest().orElse(Map.of());
     html.begin("dualign run " + manifest.getOrDefault("run_id", run.root().getName()));
     html.para("Run directory <code>" + Html.esc(run.root().toString()) + "</code>, profile "
@@ -99,12 +116,7 @@ public final class RunReport {
     try (OutputStream o = run.fs().create(new Path(dir, "index.html"), true)) {
       o.write(html.toString().getBytes(StandardCharsets.UTF_8));
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("page", "index.html");
-    m.put("charts", List.copyOf(charts));
-    m.put("omitted", List.copyOf(omitted));
-    m.put("chart_points", chartPoints);
-    return m;
+    return new Drawn("index.html", List.copyOf(charts), List.copyOf(omitted), chartPoints);
   }
 
   private String constraintText() {
@@ -120,7 +132,8 @@ public final class RunReport {
     List<List<String>> rows = new ArrayList<>();
     for (io.dualign.vocabulary.Stage s : io.dualign.vocabulary.Stage.PIPELINE_ORDER) {
       OutputState st = run.state(s.cliName());
-      Object secs = run.marker(s.cliName()).map(m -> m.get("seconds")).orElse(null);
+      Double secs = run.marker(s.cliName(), Markers.typeOf(s.cliName()))
+          .map(StageMarker::seconds).orElse(null);
       rows.add(List.of(s.cliName(), st.name().toLowerCase(Locale.ROOT),
           secs == null ? "" : String.valueOf(secs)));
     }
@@ -130,8 +143,8 @@ public final class RunReport {
   // ---------------------------------------------------------------- dual trajectory
 
   /** The committed iterations of an align method ({@code caid}, {@code safe-rlhf}) by number. */
-  TreeMap<Integer, Map<String, Object>> iterations(String method) throws IOException {
-    TreeMap<Integer, Map<String, Object>> out = new TreeMap<>();
+  TreeMap<Integer, AlignIterationMarker> iterations(String method) throws IOException {
+    TreeMap<Integer, AlignIterationMarker> out = new TreeMap<>();
     Path folder = run.path("align/" + method);
     if (!run.fs().exists(folder)) {
       return out;
@@ -140,21 +153,22 @@ public final class RunReport {
       Matcher m = ITERATION_DIR.matcher(st.getPath().getName());
       if (st.isDirectory() && m.matches()) {
         String output = "align/" + method + "/" + st.getPath().getName();
-        run.marker(output).ifPresent(mk -> out.put(Integer.parseInt(m.group(1)), mk));
+        run.marker(output, AlignIterationMarker.class)
+            .ifPresent(mk -> out.put(Integer.parseInt(m.group(1)), mk));
       }
     }
     return out;
   }
 
   private void dualSection(Path dir) throws IOException {
-    TreeMap<Integer, Map<String, Object>> its = iterations("caid");
-    TreeMap<Integer, Map<String, Object>> safeRlhf = iterations("safe-rlhf");
+    TreeMap<Integer, AlignIterationMarker> its = iterations("caid");
+    TreeMap<Integer, AlignIterationMarker> safeRlhf = iterations("safe-rlhf");
     html.h2(safeRlhf.isEmpty() ? "Dual trajectory (CAID)" : "Dual trajectory (CAID, Safe RLHF)");
-    Map<String, Object> oneShot = run.marker("solve-dual").orElse(null);
+    SolveDualMarker oneShot = run.marker("solve-dual", SolveDualMarker.class).orElse(null);
     if (oneShot != null) {
       html.para("One-shot λ* (solve-dual, CAID's warm start): "
-          + Html.esc(formatMap(oneShot.get("lambda"))) + "; predicted slack "
-          + Html.esc(formatMap(oneShot.get("predicted_slack"))) + ".");
+          + Html.esc(formatMap(oneShot.lambda())) + "; predicted slack "
+          + Html.esc(formatMap(oneShot.predictedSlack())) + ".");
     }
     if (its.isEmpty() && safeRlhf.isEmpty()) {
       omit("dual", "no committed CAID iteration (align/caid/iteration-<t>/_SUCCESS.json); "
@@ -166,7 +180,7 @@ public final class RunReport {
     List<List<String>> rows = new ArrayList<>();
     if (oneShot != null) {
       for (Constraint c : constraints) {
-        Double l = lambdaOf(oneShot, c.name(), constraints.indexOf(c));
+        Double l = oneShot.lambda() == null ? null : oneShot.lambda().get(c.name());
         if (l != null) {
           lambda.computeIfAbsent(c.name(), k -> new ArrayList<>())
               .add(new Charts.Point(0, l, Double.NaN, Double.NaN));
@@ -191,57 +205,31 @@ public final class RunReport {
    * Adds one method's λ and û per iteration and constraint to the chart series (named by the
    * constraint and {@code suffix}) and the table rows.
    */
-  private void trajectory(TreeMap<Integer, Map<String, Object>> its, String suffix,
+  private void trajectory(TreeMap<Integer, AlignIterationMarker> its, String suffix,
       Map<String, List<Charts.Point>> lambda, Map<String, List<Charts.Point>> slack,
       List<List<String>> rows) {
-    for (Map.Entry<Integer, Map<String, Object>> e : its.entrySet()) {
+    for (Map.Entry<Integer, AlignIterationMarker> e : its.entrySet()) {
       int t = e.getKey();
       for (int i = 0; i < constraints.size(); i++) {
         Constraint c = constraints.get(i);
         String series = c.name() + suffix;
-        Double l = lambdaOf(e.getValue(), c.name(), i);
-        Map<String, Object> est = estimateOf(e.getValue(), c.name());
+        Map<String, Double> lambdas = e.getValue().lambda();
+        Double l = lambdas == null ? null : lambdas.get(c.name());
+        SlackFigures est = e.getValue().estimateOf(c.name());
         if (l != null) {
           lambda.computeIfAbsent(series, k -> new ArrayList<>())
               .add(new Charts.Point(t, l, Double.NaN, Double.NaN));
         }
-        if (est != null && number(est.get("slack")) != null) {
+        if (est != null && est.slack() != null) {
           slack.computeIfAbsent(series, k -> new ArrayList<>()).add(new Charts.Point(t,
-              number(est.get("slack")), orNaN(est.get("lower95")), orNaN(est.get("upper95"))));
+              est.slack(), orNaN(est.lower95()), orNaN(est.upper95())));
         }
         rows.add(List.of(String.valueOf(t), series, l == null ? "" : num(l),
-            est == null ? "" : num(orNaN(est.get("slack"))),
-            est == null ? "" : interval(orNaN(est.get("lower95")), orNaN(est.get("upper95"))),
-            est == null || est.get("n") == null ? "" : String.valueOf(est.get("n"))));
+            est == null ? "" : num(orNaN(est.slack())),
+            est == null ? "" : interval(orNaN(est.lower95()), orNaN(est.upper95())),
+            est == null || est.n() == null ? "" : String.valueOf(est.n())));
       }
     }
-  }
-
-  /** λ of a constraint from a marker: a map by name, a list by position, or one number. */
-  static Double lambdaOf(Map<String, Object> marker, String name, int index) {
-    Object l = marker.get("lambda");
-    if (l instanceof Map<?, ?> m) {
-      return number(m.get(name));
-    }
-    if (l instanceof List<?> list && index < list.size()) {
-      return number(list.get(index));
-    }
-    return number(l);
-  }
-
-  /** The slack estimate of a constraint: the first list of maps in the marker with its name. */
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> estimateOf(Map<String, Object> marker, String name) {
-    for (Object v : marker.values()) {
-      if (v instanceof List<?> list) {
-        for (Object o : list) {
-          if (o instanceof Map<?, ?> m && name.equals(m.get("constraint")) && m.containsKey("slack")) {
-            return (Map<String, Object>) m;
-          }
-        }
-      }
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------- evaluation charts

@@ -4,6 +4,8 @@ import io.dualign.config.DualignConfig;
 import io.dualign.config.TrackingSettings;
 import io.dualign.run.Json;
 import io.dualign.run.RunDirectory;
+import io.dualign.run.marker.MarkerException;
+import io.dualign.run.marker.Markers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -100,8 +102,7 @@ public final class MlflowTracker implements RunDirectory.CommitObserver, AutoClo
   public void committed(String output, Map<String, Object> marker) {
     byte[] json = Json.write(marker);
     submit(() -> {
-      List<MlflowClient.Metric> metrics = TrackedFigures.of(output, marker);
-      client.logBatch(mlflowRunId, metrics, Map.of(), Map.of());
+      client.logBatch(mlflowRunId, metrics(output, marker), Map.of(), Map.of());
       client.uploadArtifact(artifactUri, "markers/" + output + "/" + RunDirectory.MARKER, json);
       if (output.equals("report")) {
         uploadTree(dir.path(output), "report");
@@ -110,6 +111,19 @@ public final class MlflowTracker implements RunDirectory.CommitObserver, AutoClo
         client.logBatch(mlflowRunId, List.of(), Map.of(), Map.of("dualign.last_stage", output));
       }
     });
+  }
+
+  /**
+   * The metrics of a committed output, from its marker's record; none (with a warning) when its
+   * record cannot read it, so the marker is still sent.
+   */
+  private static List<MlflowClient.Metric> metrics(String output, Map<String, Object> marker) {
+    try {
+      return TrackedFigures.of(output, Markers.fromMap(marker, Markers.typeOf(output), output));
+    } catch (MarkerException | IllegalArgumentException e) {
+      LOG.warn("MLflow tracking: no metrics for {} ({})", output, e.getMessage());
+      return List.of();
+    }
   }
 
   /**

@@ -22,6 +22,12 @@ import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
 import io.dualign.run.RunDirectory;
 import io.dualign.run.marker.AlignIterationMarker;
+import io.dualign.run.marker.AlignMethodMarker;
+import io.dualign.run.marker.Markers;
+import io.dualign.run.marker.ReferenceLogProbsMarker;
+import io.dualign.run.marker.RolloutFigures;
+import io.dualign.run.marker.SlackFigures;
+import io.dualign.run.marker.TaskDevice;
 import io.dualign.spark.ModelDelivery;
 import io.dualign.spark.ModelRef;
 import io.dualign.spark.dual.ConstraintEstimator;
@@ -29,11 +35,11 @@ import io.dualign.spark.dual.SampleTable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -119,7 +125,7 @@ public final class AlignRun {
   /**
    * Runs (or resumes, or skips when committed) {@code method}; returns its marker.
    */
-  public Map<String, Object> run(AlignMethod method, Inputs in) throws Exception {
+  public AlignMethodMarker run(AlignMethod method, Inputs in) throws Exception {
     try {
       return runMethod(method, in);
     } finally {
@@ -127,11 +133,11 @@ public final class AlignRun {
     }
   }
 
-  private Map<String, Object> runMethod(AlignMethod method, Inputs in) throws Exception {
+  private AlignMethodMarker runMethod(AlignMethod method, Inputs in) throws Exception {
     String out = methodOutput(method);
     if (dir.state(out) == OutputState.COMMITTED) {
       LOG.info("align {}: already committed", method.cliName());
-      return dir.marker(out).orElseThrow();
+      return dir.marker(out, AlignMethodMarker.class).orElseThrow();
     }
     AlignSettings as = cfg.align();
     DualSettings ds = cfg.dual();
@@ -184,9 +190,13 @@ public final class AlignRun {
     return commitMethod(method, constraints);
   }
 
-  /** A policy θ(t) being made: its pending output and the figures gathered so far. */
+  /**
+   * A policy θ(t) being made: its pending output and the figures gathered so far (those of its
+   * DPO epoch; its rollout's once evaluated).
+   */
   record IterationPolicy(int iteration, PendingOutput out, String committedModel,
-      Map<String, Object> figures) {}
+      double relabelSeconds, Map<String, Object> dpo, String previousModel, TaskDevice device,
+      AtomicReference<RolloutFigures> rollout) {}
 
   private IterationPolicy maximise(AlignMethod method, Dataset<Row> train, String prevDir,
       double[] lambda, int t) {
@@ -210,17 +220,17 @@ public final class AlignRun {
       throw new IllegalStateException("align " + method.cliName() + " iteration " + t
           + ": expected one DPO task, got " + results.size());
     }
-    Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("relabel_seconds", relabelSeconds);
+    Map<String, Object> dpo;
     try {
-      figures.put("dpo", Json.readMap(results.get(0).getBytes(StandardCharsets.UTF_8)));
+      dpo = Json.readMap(results.get(0).getBytes(StandardCharsets.UTF_8));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("align: unreadable DPO figures " + results.get(0), e);
     }
-    figures.put("previous_model", prevDir);
-    figures.put("device", ((Map<?, ?>) figures.get("dpo")).get("device"));
-    LOG.info("align {} iteration {}: DPO epoch done: {}", method.cliName(), t, figures.get("dpo"));
-    return new IterationPolicy(t, out, new Path(dir.path(output), MODEL).toString(), figures);
+    TaskDevice device = dpo.get("device") == null ? null : Markers.parse(
+        Json.write(dpo.get("device")), TaskDevice.class, "the DPO figures of " + output);
+    LOG.info("align {} iteration {}: DPO epoch done: {}", method.cliName(), t, dpo);
+    return new IterationPolicy(t, out, new Path(dir.path(output), MODEL).toString(),
+        relabelSeconds, dpo, prevDir, device, new AtomicReference<>());
   }
 
   private ConstraintEstimate evaluate(AlignMethod method, IterationPolicy policy,
@@ -241,15 +251,9 @@ public final class AlignRun {
         sum(col(SampleTable.RESPONSE_TOKENS))).first();
     long rows = counts.getLong(0);
     long tokens = counts.isNullAt(1) ? 0 : counts.getLong(1);
-    Map<String, Object> throughput = new LinkedHashMap<>();
-    throughput.put("prompts", as.rolloutPrompts());
-    throughput.put("samples_per_prompt", as.rolloutSamples());
-    throughput.put("rows", rows);
-    throughput.put("response_tokens", tokens);
-    throughput.put("seconds", seconds);
-    throughput.put("samples_per_second", seconds > 0 ? rows / seconds : null);
-    throughput.put("tokens_per_second", seconds > 0 ? tokens / seconds : null);
-    policy.figures().put("rollout", throughput);
+    policy.rollout().set(new RolloutFigures(as.rolloutPrompts(), as.rolloutSamples(), rows,
+        tokens, seconds, seconds > 0 ? rows / seconds : null,
+        seconds > 0 ? tokens / seconds : null));
     ConstraintEstimate e = ConstraintEstimator.estimate(written, refSamples,
         cfg.dual().constraints());
     LOG.info("align {} iteration {}: û = {} ± {} from {} rollouts in {} s", method.cliName(), t,
@@ -261,46 +265,35 @@ public final class AlignRun {
   private void commit(AlignMethod method, CaidIteration<IterationPolicy> it,
       List<Constraint> constraints, String dualUpdate) {
     IterationPolicy p = it.policy();
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", runId);
-    s.put("method", method.cliName());
-    s.put("iteration", it.iteration());
-    s.put("lambda", it.lambda().toMap(constraints));
-    s.put("estimate", it.estimate() == null ? null : it.estimate().toMaps());
-    s.put("next_lambda", it.nextLambda() == null ? null : it.nextLambda().toMap(constraints));
-    s.put("dual_update", dualUpdate);
-    s.putAll(p.figures());
-    s.put("model", MODEL);
-    s.put("pairs", PAIRS);
-    Map<String, Object> marker = p.out().commit(s);
+    AlignIterationMarker s = new AlignIterationMarker(runId, method.cliName(), it.iteration(),
+        it.lambda().toMap(constraints),
+        it.estimate() == null ? null : SlackFigures.of(it.estimate()),
+        it.nextLambda() == null ? null : it.nextLambda().toMap(constraints), dualUpdate,
+        p.relabelSeconds(), p.dpo(), p.previousModel(), p.device(), p.rollout().get(), MODEL,
+        PAIRS, null, null, null, null, null, null);
+    Map<String, Object> marker = p.out().commit(Markers.toMap(s));
     LOG.info("align {}: committed iteration {} (λ {} -> {}) in {} s", method.cliName(),
         it.iteration(), it.lambda(), it.nextLambda(), marker.get("seconds"));
   }
 
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> commitMethod(AlignMethod method, List<Constraint> constraints) {
+  private AlignMethodMarker commitMethod(AlignMethod method, List<Constraint> constraints) {
     int t = method.iterations(cfg.align());
-    List<Map<String, Object>> trajectory = new ArrayList<>();
-    List<Object> estimates = new ArrayList<>();
-    Map<String, Object> last = null;
+    List<Map<String, Double>> trajectory = new ArrayList<>();
+    List<List<SlackFigures>> estimates = new ArrayList<>();
+    AlignIterationMarker last = null;
     for (int i = 1; i <= t; i++) {
-      Map<String, Object> m = dir.marker(iterationOutput(method, i)).orElseThrow(
-          () -> new IllegalStateException("iteration missing"));
-      trajectory.add((Map<String, Object>) m.get("lambda"));
-      estimates.add(m.get("estimate"));
+      AlignIterationMarker m = dir.marker(iterationOutput(method, i), AlignIterationMarker.class)
+          .orElseThrow(() -> new IllegalStateException("iteration missing"));
+      trajectory.add(m.lambda());
+      estimates.add(m.estimate());
       last = m;
     }
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("run_id", runId);
-    s.put("method", method.cliName());
-    s.put("iterations", t);
-    s.put("lambda_trajectory", trajectory);
-    s.put("estimates", estimates);
-    s.put("final_lambda", last.get("lambda"));
-    s.put("final_dpo", last.get("dpo"));
-    s.put("final_model", "iteration-" + t + "/" + MODEL);
-    s.put("beta", cfg.dual().beta());
-    return dir.commitComposite(methodOutput(method), s);
+    AlignMethodMarker s = new AlignMethodMarker(runId, method.cliName(), t, trajectory,
+        estimates, last.lambda(), last.dpo(), "iteration-" + t + "/" + MODEL, cfg.dual().beta(),
+        null, null, null, null, null);
+    String output = methodOutput(method);
+    return Markers.fromMap(dir.commitComposite(output, Markers.toMap(s)), AlignMethodMarker.class,
+        output);
   }
 
   private Dataset<Row> referenceLogProbs(Inputs in) throws Exception {
@@ -315,14 +308,9 @@ public final class AlignRun {
           ref, cfg.model(), cfg.align().batchSize(),
           cfg.runtime().djlThreadsPerTask()).write().parquet(out.uri(LOGPROBS));
       long n = spark.read().parquet(out.uri(LOGPROBS)).count();
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("run_id", runId);
-      s.put("pairs", n);
-      s.put("reference_model", in.referenceModel());
-      s.put("reference_version", version);
-      s.put("reference_format", ref.format().id());
-      s.put("compute_seconds", (System.nanoTime() - t0) / 1e9);
-      out.commit(s);
+      out.commit(Markers.toMap(new ReferenceLogProbsMarker(runId, n, in.referenceModel(),
+          version, ref.format().id(), (System.nanoTime() - t0) / 1e9, null, null, null, null,
+          null, null)));
       LOG.info("align: reference log-probabilities of {} train pairs committed", n);
     }
     return spark.read().schema(ReferenceLogProbs.SCHEMA)

@@ -13,6 +13,7 @@ import io.dualign.dual.Constraint;
 import io.dualign.dual.DualProblem;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.SamplesRejectedException;
+import io.dualign.run.marker.SolveDualMarker;
 import io.dualign.spark.dual.ConstraintEstimator;
 import io.dualign.spark.dual.SampleTable;
 import io.dualign.spark.dual.SparkDualFunction;
@@ -56,10 +57,10 @@ public final class SolveDual {
    * Solves the one-shot dual on the samples at {@code samplesPath} and writes the outputs under
    * {@code outputDir}.
    *
-   * @return the summary for {@code _SUCCESS.json}
+   * @return the marker of {@code solve-dual} as made here (without the fields its commit adds)
    * @throws SamplesRejectedException when a contract column is missing or no row is usable
    */
-  public static Map<String, Object> run(SparkSession spark, DualSettings settings,
+  public static SolveDualMarker run(SparkSession spark, DualSettings settings,
       String samplesPath, String outputDir, String runId) {
     List<Constraint> constraints = settings.constraints();
     StructType fileSchema = spark.read().parquet(samplesPath).schema();
@@ -87,7 +88,7 @@ public final class SolveDual {
     Row perPrompt = clean.groupBy(col(SampleTable.PROMPT_ID)).count()
         .agg(count(lit(1)), min(col("count")), max(col("count"))).first();
     long prompts = perPrompt.getLong(0);
-    Map<String, Object> countMap = new LinkedHashMap<>();
+    Map<String, Long> countMap = new LinkedHashMap<>();
     countMap.put("rows", rows);
     countMap.put("excluded_error", errors);
     countMap.put("excluded_non_finite", nonFinite);
@@ -132,7 +133,7 @@ public final class SolveDual {
     }
     writeTrajectory(spark, constraints, solution, outputDir + "/trajectory", runId);
     writeLambda(spark, settings, solution, outputDir + "/lambda", runId);
-    return summary(settings, solution, countMap, weighted);
+    return marker(settings, solution, countMap, weighted, runId, samplesPath);
   }
 
   /** Checks the contract columns and their types; returns whether the weight column is present. */
@@ -219,11 +220,11 @@ public final class SolveDual {
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path);
   }
 
-  private static Map<String, Object> summary(DualSettings settings,
-      OneShotDualSolver.Solution s, Map<String, Object> counts, boolean weighted) {
-    Map<String, Object> lambda = new LinkedHashMap<>();
-    Map<String, Object> predicted = new LinkedHashMap<>();
-    Map<String, Object> atCap = new LinkedHashMap<>();
+  private static SolveDualMarker marker(DualSettings settings, OneShotDualSolver.Solution s,
+      Map<String, Long> counts, boolean weighted, String runId, String input) {
+    Map<String, Double> lambda = new LinkedHashMap<>();
+    Map<String, Double> predicted = new LinkedHashMap<>();
+    Map<String, Boolean> atCap = new LinkedHashMap<>();
     List<Map<String, Object>> cons = new ArrayList<>();
     double[] caps = settings.lambdaMaxArray();
     for (int i = 0; i < settings.size(); i++) {
@@ -239,25 +240,12 @@ public final class SolveDual {
       cons.add(cm);
     }
     double curvature = OneShotDualSolver.largestEigenvalue(s.value().hessian());
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("lambda", lambda);
-    m.put("dual_value", s.value().value());
-    m.put("predicted_slack", predicted);
-    m.put("at_cap", atCap);
-    m.put("iterations", s.iterations());
-    m.put("evaluations", s.evaluations());
-    m.put("converged", s.converged());
-    m.put("stop_reason", s.stopReason());
-    m.put("hessian", Arrays.stream(s.value().hessian()).map(r -> Arrays.stream(r).boxed().toList())
-        .toList());
-    m.put("newton_eta", curvature > 0 ? 1.0 / curvature : null);
-    m.put("method", settings.oneShotMethod().name().toLowerCase(Locale.ROOT));
-    m.put("tolerance", settings.oneShotTolerance());
-    m.put("max_iterations", settings.oneShotMaxIterations());
-    m.put("beta", settings.beta());
-    m.put("constraints", cons);
-    m.put("weighted_samples", weighted);
-    m.put("counts", counts);
-    return m;
+    return new SolveDualMarker(runId, input, lambda, s.value().value(), predicted, atCap,
+        s.iterations(), s.evaluations(), s.converged(), s.stopReason(),
+        Arrays.stream(s.value().hessian()).map(r -> Arrays.stream(r).boxed().toList()).toList(),
+        curvature > 0 ? 1.0 / curvature : null,
+        settings.oneShotMethod().name().toLowerCase(Locale.ROOT), settings.oneShotTolerance(),
+        settings.oneShotMaxIterations(), settings.beta(), cons, counts, weighted, null, null,
+        null, null, null, null);
   }
 }

@@ -205,14 +205,18 @@ public final class Markers {
     if (node == null || !node.isObject()) {
       throw new MarkerException(source, null, "is not a JSON object", null);
     }
+    ObjectNode fields = (ObjectNode) node;
     for (String required : requiredNames(type)) {
-      if (!node.has(required) && !later.contains(required)) {
+      if (!node.has(required) && later.contains(required)) {
+        fields = fields == node ? fields.deepCopy() : fields;
+        fields.putNull(required); // added at commit: absent until then
+      } else if (!node.has(required)) {
         throw new MarkerException(source, required, "is missing (required in "
             + type.getSimpleName() + ")", null);
       }
     }
     try {
-      return MAPPER.treeToValue(node, type);
+      return MAPPER.treeToValue(fields, type);
     } catch (JsonMappingException e) {
       String field = fieldOf(e);
       throw new MarkerException(source, field, "cannot be read as " + type.getSimpleName()

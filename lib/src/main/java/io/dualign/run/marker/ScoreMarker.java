@@ -33,6 +33,7 @@ public record ScoreMarker(
     @JsonProperty("utility_scorers") List<String> utilityScorers,
     @JsonProperty("partitions") Integer partitions,
     @JsonProperty("table") String table,
+    @JsonProperty("pairs_scored") @JsonInclude(JsonInclude.Include.NON_NULL) String pairsScored,
     @JsonProperty("model_delivery") @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, Object>> modelDelivery,
     @JsonProperty(value = "output", required = true) String output,
     @JsonProperty("started") @JsonInclude(JsonInclude.Include.NON_NULL) String started,

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.dualign.dual.ConstraintEstimate;
 import io.dualign.dual.SlackEstimate;
 import java.util.LinkedHashMap;
@@ -14,7 +17,8 @@ import java.util.Map;
 /**
  * A {@code SlackFigures} is one constraint's slack estimate û as a marker records it: û with its
  * standard error, 95% bounds and the moments it came from (null where a sample was empty). The
- * {@code reference_*} fields are present for a relative constraint only.
+ * {@code reference_*} fields are present for a relative constraint only ({@code reference_n}
+ * is then set), {@code reference_mean} as null when the reference mean is not finite.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SlackFigures(
@@ -28,7 +32,7 @@ public record SlackFigures(
     @JsonProperty("n") Long n,
     @JsonProperty("non_finite") Long nonFinite,
     @JsonProperty("mean") Double mean,
-    @JsonProperty("reference_mean") @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonProperty(value = "reference_mean", access = JsonProperty.Access.WRITE_ONLY)
     Double referenceMean,
     @JsonProperty("reference_n") @JsonInclude(JsonInclude.Include.NON_NULL) Long referenceN,
     @JsonProperty("reference_non_finite") @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -36,6 +40,19 @@ public record SlackFigures(
     @JsonAnySetter @JsonAnyGetter Map<String, Object> other) {
   public SlackFigures {
     other = other == null ? new LinkedHashMap<>() : other;
+  }
+
+  /**
+   * {@code reference_mean} as written: absent for an absolute constraint (no
+   * {@code reference_n}), else the mean or null.
+   */
+  @JsonProperty("reference_mean")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  JsonNode referenceMeanAsWritten() {
+    if (referenceN == null) {
+      return null;
+    }
+    return referenceMean == null ? NullNode.getInstance() : DoubleNode.valueOf(referenceMean);
   }
 
   /** The figures of {@code e} (non-finite values as null: JSON has no NaN). */

@@ -14,6 +14,7 @@ import io.dualign.dual.DualProblem;
 import io.dualign.dual.InMemoryDualFunction;
 import io.dualign.dual.OneShotDualSolver;
 import io.dualign.dual.TestSpark;
+import io.dualign.run.marker.SolveDualMarker;
 import io.dualign.spark.dual.SampleTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -158,36 +159,33 @@ class ExactOptimalityTest {
     writeSamples(inst, samples);
     DualSettings settings = settingsFor(inst);
     String out = tmp.resolve("solve-dual").toString();
-    Map<String, Object> summary = SolveDual.run(spark, settings, samples, out, "test-run");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> lambdaStar = (Map<String, Object>) summary.get("lambda");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> predicted = (Map<String, Object>) summary.get("predicted_slack");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> counts = (Map<String, Object>) summary.get("counts");
-    assertEquals(true, summary.get("converged"), String.valueOf(summary.get("stop_reason")));
+    SolveDualMarker summary = SolveDual.run(spark, settings, samples, out, "test-run");
+    Map<String, Double> lambdaStar = summary.lambda();
+    Map<String, Double> predicted = summary.predictedSlack();
+    Map<String, Long> counts = summary.counts();
+    assertEquals(true, summary.converged(), summary.stopReason());
     assertEquals(1L, counts.get("excluded_error"));
     assertEquals(1L, counts.get("excluded_non_finite"));
     assertEquals((long) inst.prompts(), counts.get("prompts"));
     double[] sparkLambda = new double[m];
     for (int i = 0; i < m; i++) {
       String name = inst.constraints().get(i).name();
-      sparkLambda[i] = (Double) lambdaStar.get(name);
+      sparkLambda[i] = lambdaStar.get(name);
       assertEquals(star[i], sparkLambda[i], 1e-5 * Math.max(1, star[i]),
           inst.name() + " solve-dual λ " + name);
-      assertEquals(atStar[i], (Double) predicted.get(name), 1e-5, "predicted slack " + name);
+      assertEquals(atStar[i], predicted.get(name), 1e-5, "predicted slack " + name);
     }
     List<Row> lambdaRows = spark.read().parquet(out + "/lambda").orderBy("constraint")
         .collectAsList();
     assertEquals(m, lambdaRows.size());
     long trajectory = spark.read().parquet(out + "/trajectory").count();
-    assertEquals(((Number) summary.get("iterations")).longValue() + 1, trajectory);
+    assertEquals(summary.iterations() + 1L, trajectory);
 
     System.out.printf(Locale.ROOT, "exact-optimality %s: lambda*(bisection)=%s caid(T=%d, eta=%s)=%s "
         + "caid final slack=%s solve-dual(spark)=%s iterations=%s%n", inst.name(),
         Arrays.toString(star), CAID_ITERATIONS, defaults.eta(), Arrays.toString(caidLambda),
         Arrays.toString(finalSlack.slack()), Arrays.toString(sparkLambda),
-        summary.get("iterations"));
+        summary.iterations());
 
     // A CAID run warm-started at the one-shot λ* stays there (the paper's T = 4 from λ*).
     List<CaidIteration<TabularInstance.Policy>> warm = caid.run(inst.reference(), sparkLambda,

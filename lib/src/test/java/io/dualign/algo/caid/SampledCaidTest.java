@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -102,9 +101,8 @@ class SampledCaidTest {
         .parquet(refPath).cache();
     DualSettings settings = ConfigLoader.fromClasspath().load("default", null,
         List.of("dual.thresholds=[0.2]")).dual();
-    Map<String, Object> summary = SolveDual.run(spark, settings, refPath,
-        tmp.resolve("solve-dual").toString(), "run");
-    double oneShot = (Double) ((Map<?, ?>) summary.get("lambda")).get("safety");
+    double oneShot = SolveDual.run(spark, settings, refPath,
+        tmp.resolve("solve-dual").toString(), "run").lambda().get("safety");
     // The sampled one-shot λ* carries sampling error (and the bias of peaked weights) only.
     assertEquals(star, oneShot, 0.15 * star, "one-shot λ* from 200 samples per prompt");
 
