@@ -92,6 +92,12 @@ class PrepareCommandTest {
         tmp.resolve("run-chat/prepare/_SUCCESS.json")));
     assertEquals(Map.of("bad_dialogue", 1), marker.get("quarantined_by_reason"),
         "the row with a system turn is quarantined");
+    // the marker of a file input reads as its record, each file with its lines and sha256
+    io.dualign.run.marker.PrepareMarker typed = io.dualign.run.marker.Markers.read(
+        tmp.resolve("run-chat/prepare/_SUCCESS.json"), io.dualign.run.marker.PrepareMarker.class);
+    io.dualign.run.marker.InputFile file = typed.inputFiles().get("file:" + input);
+    assertEquals(201L, file.lines(), typed.inputFiles().toString());
+    assertEquals(64, file.sha256().length());
     org.apache.spark.sql.SparkSession spark = io.dualign.dual.TestSpark.local();
     List<org.apache.spark.sql.Row> prompts = spark.read().parquet(runDir + "/prepare/pairs")
         .filter(org.apache.spark.sql.functions.col("prompt").contains("A joke 7?"))

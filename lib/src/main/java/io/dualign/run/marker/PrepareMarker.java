@@ -29,7 +29,7 @@ public record PrepareMarker(
     @JsonProperty(value = "quarantined", required = true) Long quarantined,
     @JsonProperty("bad_fraction") Double badFraction,
     @JsonProperty("quarantined_by_reason") Map<String, Long> quarantinedByReason,
-    @JsonProperty("input_files") Map<String, String> inputFiles,
+    @JsonProperty("input_files") Map<String, InputFile> inputFiles,
     @JsonProperty("seed") Long seed,
     @JsonProperty("test_fraction") Double testFraction,
     @JsonProperty(value = "output", required = true) String output,

@@ -23,7 +23,8 @@ class MarkerFieldsDocTest {
       ReferenceLogProbsMarker.class, AlignIterationMarker.class, AlignMethodMarker.class,
       AlignMarker.class, EvaluateMarker.class, SweepThresholdMarker.class, SweepMarker.class,
       SweepSummaryMarker.class, ReportMarker.class, SlackFigures.class, PolicyFigures.class,
-      Tracking.class, LossWindow.class, TaskDevice.class, RolloutFigures.class);
+      Tracking.class, LossWindow.class, TaskDevice.class, RolloutFigures.class,
+      InputFile.class);
   private static final Pattern ROW = Pattern.compile("^\\| (\\*\\*)?`([a-z0-9_]+)`(\\*\\*)? \\|");
 
   @Test
