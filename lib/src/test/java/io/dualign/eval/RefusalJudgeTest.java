@@ -128,6 +128,13 @@ class RefusalJudgeTest {
   }
 
   @Test
+  void nullArgumentsAreRejectedWithTheirName() {
+    NullPointerException e = org.junit.jupiter.api.Assertions.assertThrows(
+        NullPointerException.class, () -> JUDGE.judge(PROMPT, null));
+    assertEquals("response", e.getMessage());
+  }
+
+  @Test
   void positionWeightsDecreaseWithTheOffset() {
     assertEquals(1.0, RefusalJudge.positionWeight(0));
     assertEquals(1.0, RefusalJudge.positionWeight(RefusalJudge.EARLY_CHARS - 1));
@@ -138,6 +145,7 @@ class RefusalJudgeTest {
   @Test
   void theLexiconHasItsTenHarmCategories() {
     assertEquals(10, JUDGE.harmMarkers().size(), JUDGE.harmMarkers().keySet().toString());
+    assertEquals("weapons and explosives", JUDGE.harmMarkers().keySet().iterator().next());
     assertTrue(JUDGE.harmMarkers().values().stream().allMatch(l -> !l.isEmpty()));
   }
 }
