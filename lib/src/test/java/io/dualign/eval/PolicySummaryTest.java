@@ -15,8 +15,14 @@ class PolicySummaryTest {
 
   static PromptStats stats(String id, double reward, double utility, long safe, long pairs,
       double rewardWins, double utilityWins) {
+    return stats(id, reward, utility, safe, pairs, rewardWins, utilityWins, 0, 0, 0);
+  }
+
+  static PromptStats stats(String id, double reward, double utility, long safe, long pairs,
+      double rewardWins, double utilityWins, long judgeSafe, long judgeRefusals,
+      long judgeSamples) {
     return new PromptStats(id, null, 2, reward, new double[] {utility}, NAN, NAN, safe, 0, 0,
-        pairs, rewardWins, new double[] {utilityWins});
+        judgeSafe, judgeRefusals, judgeSamples, pairs, rewardWins, new double[] {utilityWins});
   }
 
   static final Map<String, PromptStats> REF = Map.of(
