@@ -512,7 +512,7 @@ public final class RunReport {
   }
 
   /** The note naming the rule-based judge beside the learned safety rate, with its accuracy. */
-  static String judgeNote() {
+  private static String judgeNote() {
     return String.format(Locale.ROOT, "Judge safety rate and refusal rate: shares of samples "
         + "the rule-based RefusalJudge (phrase rules no run trains) calls safe and refusals; its "
         + "held-out accuracy on labelled PKU-SafeRLHF responses is %.3f (precision %.3f, recall "
