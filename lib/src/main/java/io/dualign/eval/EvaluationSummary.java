@@ -203,7 +203,8 @@ public final class EvaluationSummary {
         r.<Double>getAs("reward"), u, orNaN(r.getAs("gold_reward")),
         orNaN(r.getAs("gold_cost")), r.<Long>getAs("safe"), r.<Long>getAs("gold_safe"),
         r.<Long>getAs("gold_samples"), r.<Long>getAs("judge_safe"),
-        r.<Long>getAs("judge_refusals"), r.<Long>getAs("judge_samples"), pairs == null ? 0 : ((Number) pairs).longValue(),
+        r.<Long>getAs("judge_refusals"), r.<Long>getAs("judge_samples"),
+        pairs == null ? 0 : ((Number) pairs).longValue(),
         rw == null ? 0 : ((Number) rw).doubleValue(), uw);
   }
 
