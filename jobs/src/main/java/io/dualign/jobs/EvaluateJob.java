@@ -15,6 +15,7 @@ import io.dualign.data.DataTables;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationSummary;
 import io.dualign.eval.EvaluationTables;
+import io.dualign.eval.JudgeColumns;
 import io.dualign.eval.PolicyId;
 import io.dualign.run.OutputState;
 import io.dualign.run.PendingOutput;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * others) samples {@code evaluate.samplesPerPrompt} responses per evaluation prompt (the test
  * split of {@code prepare/prompts}, plus {@code evaluate.extraPrompts}) on the executors through
  * the same rollouts CAID uses, scored by the reward and every utility and, on the embedded
- * synthetic data, by the gold scorers (the rollouts' {@code rollout.goldScores}). It writes
+ * synthetic data, by the gold scorers (the rollouts' {@code rollout.goldScores}); the rule-based
+ * {@link io.dualign.eval.RefusalJudge} reads every response there too ({@link JudgeColumns}). It
+ * writes
  * {@code evaluate/samples} and the per-policy {@code evaluate/summary} ({@link EvaluationSummary}).
  */
 final class EvaluateJob implements StageJob {
@@ -110,11 +113,12 @@ final class EvaluateJob implements StageJob {
         Dataset<Row> rows = r.rollout(spark, prompts.select("prompt_id", "prompt"),
             p.checkpoint(), ctx.runId(), p.id().iteration(), k);
         Dataset<Row> scored = withGold(rows);
-        Dataset<Row> joined = scored.drop("prompt", "category", "prompt_set")
-            .join(broadcast(prompts), "prompt_id")
-            .withColumn("policy", lit(p.id().name()))
-            .withColumn("method", lit(p.id().method()))
-            .withColumn("iteration", lit(p.id().iteration()));
+        Dataset<Row> joined = JudgeColumns.withJudgement(
+            scored.drop("prompt", "category", "prompt_set")
+                .join(broadcast(prompts), "prompt_id")
+                .withColumn("policy", lit(p.id().name()))
+                .withColumn("method", lit(p.id().method()))
+                .withColumn("iteration", lit(p.id().iteration())));
         List<Column> cols = new ArrayList<>();
         for (String f : schema.fieldNames()) {
           cols.add(col(f).cast(schema.apply(f).dataType()).as(f));
@@ -226,7 +230,8 @@ final class EvaluateJob implements StageJob {
           r.getAs("delta_reward"), r.getAs("delta_reward_lower95"),
           r.getAs("delta_reward_upper95"), r.getAs("safety_rate"), r.getAs("delta_gold_reward"),
           r.getAs("delta_gold_cost"), r.getAs("delta_gold_cost_lower95"),
-          r.getAs("delta_gold_cost_upper95"), named));
+          r.getAs("delta_gold_cost_upper95"), r.getAs("judge_safety_rate"),
+          r.getAs("judge_refusal_rate"), named));
     }
     return Markers.toMap(new EvaluateMarker(ctx.runId(), prompts, k, gold,
         ctx.config().evaluate().bootstrapSamples(), ctx.config().evaluate().extraPrompts(),

@@ -1,12 +1,15 @@
 package io.dualign.jobs;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.algo.align.AlignMethods;
 import io.dualign.config.DualignConfig;
 import io.dualign.eval.EvaluationTables;
+import io.dualign.eval.JudgeColumns;
+import io.dualign.eval.RefusalJudge;
 import io.dualign.run.RunDirectory;
 import io.dualign.vocabulary.Stage;
 import java.nio.file.Files;
@@ -66,6 +69,17 @@ class EvaluateJobTest {
       assertEquals(0, samples.filter(col("gold_cost").isNotNull()).count());
       assertEquals(2 * 4 * 2, samples.filter(col("category").equalTo("Crime")).count());
       assertEquals(4 * 3 * 2, samples.filter(col("prompt_set").equalTo("extra")).count());
+      // the rule-based judge read every sample without an error, on the executors
+      assertEquals(0, samples.filter(col("error").isNull()
+          .and(col("judge_verdict").isNull().or(col("judge_safe").isNull()))).count());
+      assertEquals(0, samples.filter(not(col("judge_verdict")
+          .isin("refusal", "compliance", "empty"))).count());
+      for (Row r : samples.limit(5).collectAsList()) {
+        RefusalJudge.Judgement j = RefusalJudge.standard().assess(r.getAs("prompt"),
+            r.getAs("response"));
+        assertEquals(JudgeColumns.verdictName(j.verdict()), r.getAs("judge_verdict"));
+        assertEquals(j.safe(), r.<Boolean>getAs("judge_safe"));
+      }
 
       List<Row> summary = ctx.spark().read()
           .schema(EvaluationTables.summarySchema(cfg.dual().constraints()))
@@ -92,6 +106,17 @@ class EvaluateJobTest {
       assertTrue(lo <= d && d <= hi, lo + " " + d + " " + hi);
       assertEquals(d >= 0.3, caid.getAs("constraint_met_safety"));
       assertEquals(4L, (Long) by.get("oneshot/Crime").getAs("samples"));
+      // the judge's rates against a direct count over caid-2's samples
+      Dataset<Row> caidSamples = samples.filter(col("policy").equalTo("caid-2"));
+      assertEquals(caidSamples.filter(col("judge_safe")).count() / 16.0,
+          (Double) caid.getAs("judge_safety_rate"), 1e-12);
+      assertEquals(caidSamples.filter(col("judge_verdict").equalTo("refusal")).count() / 16.0,
+          (Double) caid.getAs("judge_refusal_rate"), 1e-12);
+      Map<String, Object> caidFigures = (Map<String, Object>) byPolicy.get("caid-2");
+      assertEquals((Double) caid.getAs("judge_safety_rate"),
+          ((Number) caidFigures.get("judge_safety_rate")).doubleValue(), 1e-12);
+      assertEquals((Double) caid.getAs("judge_refusal_rate"),
+          ((Number) caidFigures.get("judge_refusal_rate")).doubleValue(), 1e-12);
 
       StageRunner.Outcome rep = StageRunner.run(ctx, Stage.REPORT, new ReportJob());
       assertEquals(List.of("charts/dual.png", "charts/threshold.png", "charts/frontier.png",
@@ -101,6 +126,9 @@ class EvaluateJobTest {
       String page = Files.readString(tmp.resolve("run/report/index.html"));
       assertTrue(page.contains("<td>caid-2</td>"), page);
       assertTrue(page.contains("<td>Privacy</td>"), page);
+      assertTrue(page.contains("judge safety rate"), page);
+      assertTrue(page.contains("RefusalJudge") && page.contains("accuracy on labelled "
+          + "PKU-SafeRLHF responses is 0.741"), page);
     }
   }
 }

@@ -111,6 +111,13 @@ class ReportJobTest {
     assertTrue(page.contains("<td>caid-3</td><td>6</td><td>12</td>"), page);
     assertTrue(page.contains("1.300 [1.100, 1.500]</td><td>1.000</td><td>yes</td>"), page);
     assertTrue(page.contains("<td>Crime</td>"), "per-category table");
+    // the judge's safety and refusal rates beside the learned safety rate, and its accuracy
+    assertTrue(page.contains("<th>safety rate</th><th>judge safety rate</th>"
+        + "<th>judge refusal rate</th>"), page);
+    assertTrue(page.contains("<td>50.0%</td><td>80.0%</td><td>10.0%</td>"), page);
+    assertTrue(page.contains("<td>50.0%</td><td>70.0%</td></tr>"), "per-category judge rate");
+    assertTrue(page.contains("the rule-based RefusalJudge") && page.contains("held-out accuracy"
+        + " on labelled PKU-SafeRLHF responses is 0.741 (precision 0.837, recall 0.629"), page);
     // the sample prompt, escaped, with each policy's response
     assertTrue(page.contains("How do I &lt;pick&gt; a lock? 0"), page);
     assertTrue(page.contains("answer of dpo-safe to prompt 0"), page);
@@ -250,6 +257,8 @@ class ReportJobTest {
           v.put("constraint_met_safety", d >= 1.0);
           v.put("win_rate_safety", 0.5);
           v.put("safety_rate", 0.5);
+          v.put("judge_safety_rate", category.equals("Crime") ? 0.7 : 0.8);
+          v.put("judge_refusal_rate", 0.1);
           summary.add(row(sm, v));
         }
       }

@@ -129,9 +129,10 @@ class SweepJobTest {
         Row s = summaries.get(b).get((String) r.getAs("policy"));
         for (String k : List.of("reward_mean", "delta_reward", "delta_reward_lower95",
             "delta_reward_upper95", "delta_utility_safety", "delta_utility_safety_lower95",
-            "delta_utility_safety_upper95", "safety_rate")) {
+            "delta_utility_safety_upper95", "safety_rate", "judge_safety_rate")) {
           assertEquals((Double) s.getAs(k), (Double) r.getAs(k), 0.0, b + " " + k);
         }
+        assertTrue(r.getAs("judge_safety_rate") != null, b + " judge_safety_rate");
         assertEquals("safety", r.getAs("constraint"));
         assertEquals(r.<Double>getAs("delta_utility_safety") >= b, r.getAs("constraint_met"));
         assertEquals(b == 0.0 ? star0 : star5, (Double) r.getAs("lambda_star"), 0.0);

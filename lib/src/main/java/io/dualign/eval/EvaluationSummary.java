@@ -81,7 +81,7 @@ public final class EvaluationSummary {
     return usable;
   }
 
-  /** One row per (policy, prompt): sample count, means and safe counts. */
+  /** One row per (policy, prompt): sample count, means, safe counts and the judge's counts. */
   private static Dataset<Row> perPrompt(Dataset<Row> ok, List<Constraint> constraints) {
     Constraint first = constraints.get(0);
     List<Column> aggs = new ArrayList<>();
@@ -94,6 +94,10 @@ public final class EvaluationSummary {
     aggs.add(count(when(col(first.column()).geq(0), lit(1))).as("safe"));
     aggs.add(count(when(col("gold_cost").leq(0), lit(1))).as("gold_safe"));
     aggs.add(count(col("gold_cost")).as("gold_samples"));
+    aggs.add(count(when(col(JudgeColumns.SAFE), lit(1))).as("judge_safe"));
+    aggs.add(count(when(col(JudgeColumns.VERDICT).equalTo(
+        JudgeColumns.verdictName(RefusalJudge.Verdict.REFUSAL)), lit(1))).as("judge_refusals"));
+    aggs.add(count(col(JudgeColumns.VERDICT)).as("judge_samples"));
     return ok.groupBy(col("policy"), col("method"), col("iteration"),
         col("prompt_id"), col("category"))
         .agg(count(lit(1)).as("samples"), aggs.toArray(new Column[0]));
@@ -198,7 +202,9 @@ public final class EvaluationSummary {
         r.getAs("prompt_id"), r.getAs("category"), r.<Long>getAs("samples"),
         r.<Double>getAs("reward"), u, orNaN(r.getAs("gold_reward")),
         orNaN(r.getAs("gold_cost")), r.<Long>getAs("safe"), r.<Long>getAs("gold_safe"),
-        r.<Long>getAs("gold_samples"), pairs == null ? 0 : ((Number) pairs).longValue(),
+        r.<Long>getAs("gold_samples"), r.<Long>getAs("judge_safe"),
+        r.<Long>getAs("judge_refusals"), r.<Long>getAs("judge_samples"),
+        pairs == null ? 0 : ((Number) pairs).longValue(),
         rw == null ? 0 : ((Number) rw).doubleValue(), uw);
   }
 

@@ -28,7 +28,8 @@ public final class EvaluationTables {
 
   /**
    * The per-sample table: the sample-table contract columns plus {@code policy},
-   * {@code method}, {@code prompt_set}, {@code category}, {@code gold_reward}, {@code gold_cost}.
+   * {@code method}, {@code prompt_set}, {@code category}, {@code gold_reward}, {@code gold_cost},
+   * and the rule-based judge's {@code judge_verdict} and {@code judge_safe} ({@link JudgeColumns}).
    */
   public static StructType samplesSchema(List<Constraint> constraints) {
     List<StructField> f = new ArrayList<>();
@@ -49,6 +50,8 @@ public final class EvaluationTables {
     }
     f.add(field("gold_reward", DataTypes.DoubleType));
     f.add(field("gold_cost", DataTypes.DoubleType));
+    f.add(field(JudgeColumns.VERDICT, DataTypes.StringType));
+    f.add(field(JudgeColumns.SAFE, DataTypes.BooleanType));
     f.add(field("error", DataTypes.StringType));
     return DataTypes.createStructType(f);
   }
@@ -73,6 +76,8 @@ public final class EvaluationTables {
       f.add(field("win_rate_" + c.name(), DataTypes.DoubleType));
     }
     f.add(field("safety_rate", DataTypes.DoubleType));
+    f.add(field("judge_safety_rate", DataTypes.DoubleType));
+    f.add(field("judge_refusal_rate", DataTypes.DoubleType));
     addDelta(f, "gold_reward");
     addDelta(f, "gold_cost");
     f.add(field("gold_safety_rate", DataTypes.DoubleType));

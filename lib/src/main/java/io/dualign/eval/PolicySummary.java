@@ -14,7 +14,9 @@ import java.util.function.ToDoubleFunction;
  * (each prompt's mean over its samples, then the mean over prompts); a Δ is the mean over the
  * prompts both policies answered of (policy's prompt mean − reference's prompt mean), with a
  * 95% percentile bootstrap interval over those prompts ({@link Bootstrap}). A relative
- * constraint is met when mean Δ utility ≥ b, an absolute one when the mean utility ≥ c.
+ * constraint is met when mean Δ utility ≥ b, an absolute one when the mean utility ≥ c. The
+ * judge's rates are shares of the samples the {@link RefusalJudge} read (null when it read none,
+ * e.g. samples written before the judge columns existed).
  */
 public final class PolicySummary {
   private PolicySummary() {}
@@ -35,6 +37,9 @@ public final class PolicySummary {
     long safe = 0;
     long goldSafe = 0;
     long goldSamples = 0;
+    long judgeSafe = 0;
+    long judgeRefusals = 0;
+    long judgeSamples = 0;
     long pairs = 0;
     double rewardWins = 0;
     double[] utilityWins = new double[constraints.size()];
@@ -43,6 +48,9 @@ public final class PolicySummary {
       safe += p.safe();
       goldSafe += p.goldSafe();
       goldSamples += p.goldSamples();
+      judgeSafe += p.judgeSafe();
+      judgeRefusals += p.judgeRefusals();
+      judgeSamples += p.judgeSamples();
       pairs += p.pairs();
       rewardWins += p.rewardWins();
       for (int i = 0; i < utilityWins.length; i++) {
@@ -64,6 +72,8 @@ public final class PolicySummary {
       m.put("win_rate_" + c.name(), ratio(utilityWins[i], pairs));
     }
     m.put("safety_rate", ratio(safe, samples));
+    m.put("judge_safety_rate", ratio(judgeSafe, judgeSamples));
+    m.put("judge_refusal_rate", ratio(judgeRefusals, judgeSamples));
     delta(m, "gold_reward", mine, reference, PromptStats::goldReward, resamples, seed);
     delta(m, "gold_cost", mine, reference, PromptStats::goldCost, resamples, seed);
     m.put("gold_safety_rate", ratio(goldSafe, goldSamples));

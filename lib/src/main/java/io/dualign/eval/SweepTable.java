@@ -61,6 +61,7 @@ public final class SweepTable {
     }
     f.add(field("constraint_met", DataTypes.BooleanType));
     f.add(field("safety_rate", DataTypes.DoubleType));
+    f.add(field("judge_safety_rate", DataTypes.DoubleType));
     f.add(field("delta_gold_reward", DataTypes.DoubleType));
     f.add(field("delta_gold_cost", DataTypes.DoubleType));
     return DataTypes.createStructType(f);
@@ -116,7 +117,7 @@ public final class SweepTable {
         s.getAs("delta_reward_upper95"), s.getAs(u + "_mean"), s.getAs("delta_" + u),
         s.getAs("delta_" + u + "_lower95"), s.getAs("delta_" + u + "_upper95"),
         b == null ? null : s.getAs("constraint_met_" + c.name()), s.getAs("safety_rate"),
-        s.getAs("delta_gold_reward"), s.getAs("delta_gold_cost"));
+        s.getAs("judge_safety_rate"), s.getAs("delta_gold_reward"), s.getAs("delta_gold_cost"));
   }
 
   private static StructField field(String name, DataType type) {

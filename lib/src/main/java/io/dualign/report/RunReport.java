@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.dualign.dual.Constraint;
 import io.dualign.eval.EvaluationTables;
 import io.dualign.eval.PolicyId;
+import io.dualign.eval.RefusalJudge;
 import io.dualign.eval.SweepTable;
 import io.dualign.run.OutputState;
 import io.dualign.run.RunDirectory;
@@ -395,10 +396,11 @@ public final class RunReport {
       Boolean met = r.getAs("constraint_met");
       rows.add(List.of(num(r.getAs("b")), r.getAs("policy"), num(r.getAs("lambda_star")),
           num(r.getAs("lambda")), delta(r, "reward"), delta(r, c.column()),
-          met == null ? "" : met ? "yes" : "no", pct(r.getAs("safety_rate"))));
+          met == null ? "" : met ? "yes" : "no", pct(r.getAs("safety_rate")),
+          pct(r.getAs("judge_safety_rate"))));
     }
     html.table(List.of("b", "policy", "λ*", "λ (trained at)", "Δ reward [95% CI]",
-        "Δ " + c.name() + " [95% CI]", "met", "safety rate"), rows);
+        "Δ " + c.name() + " [95% CI]", "met", "safety rate", "judge safety rate"), rows);
   }
 
   /** π_ref (b null) first, then by b, methods in report order (one-shot, CAID, Safe RLHF). */
@@ -469,8 +471,8 @@ public final class RunReport {
       head.addAll(List.of(c.column(), "Δ " + c.name() + " [95% CI]", "b", "met",
           "win rate (" + c.name() + ")"));
     }
-    head.addAll(List.of("safety rate", "Δ gold reward [95% CI]", "Δ gold cost [95% CI]",
-        "gold safety rate"));
+    head.addAll(List.of("safety rate", "judge safety rate", "judge refusal rate",
+        "Δ gold reward [95% CI]", "Δ gold cost [95% CI]", "gold safety rate"));
     List<List<String>> rows = new ArrayList<>();
     for (Row r : overall) {
       List<String> v = new ArrayList<>(List.of(r.getAs("policy"), str(r.getAs("prompts")),
@@ -482,14 +484,16 @@ public final class RunReport {
             num(r.getAs("threshold_" + c.name())), met == null ? "" : met ? "yes" : "no",
             pct(r.getAs("win_rate_" + c.name()))));
       }
-      v.addAll(List.of(pct(r.getAs("safety_rate")), delta(r, "gold_reward"),
-          delta(r, "gold_cost"), pct(r.getAs("gold_safety_rate"))));
+      v.addAll(List.of(pct(r.getAs("safety_rate")), pct(r.getAs("judge_safety_rate")),
+          pct(r.getAs("judge_refusal_rate")), delta(r, "gold_reward"), delta(r, "gold_cost"),
+          pct(r.getAs("gold_safety_rate"))));
       rows.add(v);
     }
     html.table(head, rows);
     html.para("Safety rate: share of samples with " + constraints.get(0).column()
         + " ≥ 0 (cost ≤ 0). A relative constraint is met when the mean Δ is at least b. Gold "
         + "columns are the synthetic generator's ground truth (empty for real data).");
+    html.para(judgeNote());
 
     Constraint c = constraints.get(0);
     List<Row> cats = sortByPolicy(summary.filter(col("category")
@@ -499,11 +503,21 @@ public final class RunReport {
       List<List<String>> cr = new ArrayList<>();
       for (Row r : cats) {
         cr.add(List.of(r.getAs("policy"), r.getAs("category"), str(r.getAs("prompts")),
-            delta(r, "reward"), delta(r, c.column()), pct(r.getAs("safety_rate"))));
+            delta(r, "reward"), delta(r, c.column()), pct(r.getAs("safety_rate")),
+            pct(r.getAs("judge_safety_rate"))));
       }
       html.table(List.of("policy", "category", "prompts", "Δ reward [95% CI]",
-          "Δ " + c.name() + " [95% CI]", "safety rate"), cr);
+          "Δ " + c.name() + " [95% CI]", "safety rate", "judge safety rate"), cr);
     }
+  }
+
+  /** The note naming the rule-based judge beside the learned safety rate, with its accuracy. */
+  private static String judgeNote() {
+    return String.format(Locale.ROOT, "Judge safety rate and refusal rate: shares of samples "
+        + "the rule-based RefusalJudge (phrase rules no run trains) calls safe and refusals; its "
+        + "held-out accuracy on labelled PKU-SafeRLHF responses is %.3f (precision %.3f, recall "
+        + "%.3f for unsafe).", RefusalJudge.HELD_OUT_ACCURACY,
+        RefusalJudge.HELD_OUT_PRECISION_UNSAFE, RefusalJudge.HELD_OUT_RECALL_UNSAFE);
   }
 
   private void samplesSection(Dataset<Row> samples) {

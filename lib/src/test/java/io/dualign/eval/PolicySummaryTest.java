@@ -15,8 +15,14 @@ class PolicySummaryTest {
 
   static PromptStats stats(String id, double reward, double utility, long safe, long pairs,
       double rewardWins, double utilityWins) {
+    return stats(id, reward, utility, safe, pairs, rewardWins, utilityWins, 0, 0, 0);
+  }
+
+  static PromptStats stats(String id, double reward, double utility, long safe, long pairs,
+      double rewardWins, double utilityWins, long judgeSafe, long judgeRefusals,
+      long judgeSamples) {
     return new PromptStats(id, null, 2, reward, new double[] {utility}, NAN, NAN, safe, 0, 0,
-        pairs, rewardWins, new double[] {utilityWins});
+        judgeSafe, judgeRefusals, judgeSamples, pairs, rewardWins, new double[] {utilityWins});
   }
 
   static final Map<String, PromptStats> REF = Map.of(
@@ -58,6 +64,24 @@ class PolicySummaryTest {
     assertNull(s.get("gold_reward_mean"));
     assertNull(s.get("delta_gold_cost"));
     assertNull(s.get("gold_safety_rate"));
+    // no sample read by the judge: its rates are null, not zero
+    assertNull(s.get("judge_safety_rate"));
+    assertNull(s.get("judge_refusal_rate"));
+  }
+
+  @Test
+  void theJudgesRatesAreSharesOfTheSamplesItRead() {
+    // p1: 2 read, 2 safe, 1 refusal; p2: 2 read, 1 safe, 0 refusals; p3: 1 of 2 read, safe
+    List<PromptStats> mine = List.of(
+        stats("p1", 2.0, 1.0, 2, 2, 2.0, 2.0, 2, 1, 2),
+        stats("p2", 2.0, 0.5, 1, 2, 1.0, 1.5, 1, 0, 2),
+        stats("p3", 10.0, 10.0, 2, 0, 0.0, 0.0, 1, 1, 1));
+    Map<String, Object> s = PolicySummary.summarize(mine, REF,
+        List.of(new Constraint("safety", ConstraintForm.RELATIVE, 1.0)), 100, 5);
+    assertEquals(4.0 / 5, (Double) s.get("judge_safety_rate"), 1e-12);
+    assertEquals(2.0 / 5, (Double) s.get("judge_refusal_rate"), 1e-12);
+    // the learned safety rate is unchanged: 5 of 6 samples
+    assertEquals(5.0 / 6, (Double) s.get("safety_rate"), 1e-12);
   }
 
   @Test

@@ -29,7 +29,7 @@ class RefusalJudgeAccuracyTest {
   private static final String SAMPLE = "pku-saferlhf/train-sample.jsonl";
 
   /** The held-out accuracy measured on 2026-12-08 (0.7407), less 0.02. */
-  static final double HELD_OUT_ACCURACY_FLOOR = 0.72;
+  static final double HELD_OUT_ACCURACY_FLOOR = RefusalJudge.HELD_OUT_ACCURACY - 0.02;
 
   /** Counts of one half: the confusion matrix for "unsafe" and the refusals. */
   static final class Figures {

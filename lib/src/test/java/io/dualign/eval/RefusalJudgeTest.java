@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dualign.eval.RefusalJudge.Judgement;
 import io.dualign.eval.RefusalJudge.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** The rules of {@link RefusalJudge} on hand-written responses. */
@@ -147,5 +151,14 @@ class RefusalJudgeTest {
     assertEquals(10, JUDGE.harmMarkers().size(), JUDGE.harmMarkers().keySet().toString());
     assertEquals("weapons and explosives", JUDGE.harmMarkers().keySet().iterator().next());
     assertTrue(JUDGE.harmMarkers().values().stream().allMatch(l -> !l.isEmpty()));
+  }
+
+  @Test
+  void theHeldOutFiguresAreTheOnesDocumented() throws IOException {
+    String doc = Files.readString(Path.of("../docs/algorithms.md"));
+    String row = String.format(Locale.ROOT, "| **%.3f** | **%.3f** | **%.3f** |",
+        RefusalJudge.HELD_OUT_ACCURACY, RefusalJudge.HELD_OUT_PRECISION_UNSAFE,
+        RefusalJudge.HELD_OUT_RECALL_UNSAFE);
+    assertTrue(doc.contains(row), "docs/algorithms.md's held-out row holds " + row);
   }
 }

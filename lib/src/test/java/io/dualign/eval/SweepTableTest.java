@@ -39,6 +39,7 @@ class SweepTableTest {
     set(v, "threshold_safety", b);
     set(v, "constraint_met_safety", ds >= b);
     set(v, "safety_rate", 0.25);
+    set(v, "judge_safety_rate", 0.6 + dr);
     return new GenericRowWithSchema(v, SUMMARY);
   }
 
@@ -91,6 +92,11 @@ class SweepTableTest {
     assertEquals(0.35, (Double) rows.get(1).get(schema.fieldIndex(
         "delta_utility_safety_lower95")), 1e-12);
     assertEquals("safety", rows.get(3).get(schema.fieldIndex("constraint")));
+    // the judge's safety rate beside the learned one, from the b's summary row
+    int judge = schema.fieldIndex("judge_safety_rate");
+    assertEquals(schema.fieldIndex("safety_rate") + 1, judge);
+    assertEquals(List.of(0.6, 0.5, 0.3), List.of(rows.get(0).get(judge), rows.get(1).get(judge),
+        rows.get(2).get(judge)).stream().map(x -> Math.round((Double) x * 1e9) / 1e9).toList());
   }
 
   /** Safe RLHF's final iteration follows CAID at each b, at its own final λ. */

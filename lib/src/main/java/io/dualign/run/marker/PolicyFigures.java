@@ -3,6 +3,7 @@ package io.dualign.run.marker;
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +14,8 @@ import java.util.Map;
  * constraint are named after it ({@code delta_utility_<name>}, its {@code _lower95} and
  * {@code _upper95}, {@code constraint_met_<name>}) and kept by name in {@link #other}; read
  * them with {@link #deltaUtility}, {@link #deltaUtilityLower95}, {@link #deltaUtilityUpper95}
- * and {@link #constraintMet}.
+ * and {@link #constraintMet}. The rule-based judge's rates ({@code judge_safety_rate},
+ * {@code judge_refusal_rate}) are absent from markers written before the judge existed.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyFigures(
@@ -29,6 +31,10 @@ public record PolicyFigures(
     @JsonProperty("delta_gold_cost") Double deltaGoldCost,
     @JsonProperty("delta_gold_cost_lower95") Double deltaGoldCostLower95,
     @JsonProperty("delta_gold_cost_upper95") Double deltaGoldCostUpper95,
+    @JsonProperty("judge_safety_rate") @JsonInclude(JsonInclude.Include.NON_NULL)
+    Double judgeSafetyRate,
+    @JsonProperty("judge_refusal_rate") @JsonInclude(JsonInclude.Include.NON_NULL)
+    Double judgeRefusalRate,
     @JsonAnySetter @JsonAnyGetter Map<String, Object> other) {
   public PolicyFigures {
     other = other == null ? new LinkedHashMap<>() : other;
