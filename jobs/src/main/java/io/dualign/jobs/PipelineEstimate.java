@@ -145,8 +145,8 @@ final class PipelineEstimate {
         prompts.getOrDefault(PromptSplit.TEST, 0L), lines(cfg.evaluate().extraPrompts(), hadoop));
     Optional<HfConfig> policy = MemoryCheck.policyConfig(cfg.model().policy().isEmpty()
         ? Optional.empty() : Optional.of(cfg.model().policy()), hadoop);
-    EngineThreads.apply(cfg.runtime().oneTaskThreads());
-    double flops = measureFlops();
+    double flops = measureFlopsInATask(ctx.spark().sparkContext(),
+        cfg.runtime().oneTaskThreads());
     print(of(cfg, data, ModelSizes.of(cfg, policy), flops), flops, out);
   }
 
@@ -180,6 +180,23 @@ final class PipelineEstimate {
   static String minutes(double seconds) {
     return seconds < 90 ? String.format(Locale.ROOT, "%.0f s", seconds)
         : String.format(Locale.ROOT, "%.0f min", seconds / 60);
+  }
+
+  /**
+   * {@link #measureFlops} in one Spark task with a task's PyTorch threads, as the stages compute:
+   * an executor's rate, and no engine work on the driver (PyTorch started on the driver's thread
+   * before the first task made a later score model's held-out scoring grow its resident memory
+   * without bound, 7 to 14 GB in 30 s on SmolLM2).
+   */
+  static double measureFlopsInATask(org.apache.spark.SparkContext sc, int threads) {
+    sc.setJobDescription("pipeline: measure the executors' matrix-product rate");
+    java.util.List<Double> r = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(sc)
+        .parallelize(java.util.List.of(threads), 1)
+        .map(t -> {
+          EngineThreads.apply(t);
+          return measureFlops();
+        }).collect();
+    return r.get(0);
   }
 
   /**

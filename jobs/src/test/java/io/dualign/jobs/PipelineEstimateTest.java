@@ -91,8 +91,9 @@ class PipelineEstimateTest {
   }
 
   @Test
-  void theMachinesRateIsMeasured() {
-    double flops = PipelineEstimate.measureFlops();
+  void theMachinesRateIsMeasuredInATask() {
+    double flops = PipelineEstimate.measureFlopsInATask(
+        io.dualign.dual.TestSpark.local().sparkContext(), 1);
     assertTrue(flops > 1e8 && flops < 1e13, "a CPU's float32 rate: " + flops);
   }
 }
