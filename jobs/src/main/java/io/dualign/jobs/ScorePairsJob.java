@@ -134,9 +134,8 @@ final class ScorePairsJob implements StageJob {
       return prepared;
     }
     Column train = col(AlignPairs.SPLIT).equalTo(lit(AlignPairs.TRAIN));
-    Dataset<Row> used = prepared.filter(train.and(col(AlignPairs.PAIR_ID).isNotNull()))
-        .orderBy(col(AlignPairs.PAIR_ID)).limit((int) Math.min(Integer.MAX_VALUE,
-            align.maxPairs()));
+    Dataset<Row> used = AlignPairs.firstByPairId(prepared.filter(train.and(
+        col(AlignPairs.PAIR_ID).isNotNull())), align.maxPairs());
     return used.unionByName(prepared.filter(not(train)));
   }
 }

@@ -61,12 +61,14 @@ public final class AlignPairs {
    * the first by pair id, so every iteration and every resume sees the same pairs).
    */
   public static Dataset<Row> trainPairs(Dataset<Row> scored, long maxPairs) {
-    Dataset<Row> d = scored.filter(col(SPLIT).equalTo(lit(TRAIN)).and(col(ERROR).isNull())
-        .and(col(PAIR_ID).isNotNull()));
-    if (maxPairs > 0) {
-      d = d.orderBy(col(PAIR_ID)).limit((int) Math.min(Integer.MAX_VALUE, maxPairs));
-    }
-    return d;
+    return firstByPairId(scored.filter(col(SPLIT).equalTo(lit(TRAIN)).and(col(ERROR).isNull())
+        .and(col(PAIR_ID).isNotNull())), maxPairs);
+  }
+
+  /** The first {@code maxPairs} of {@code pairs} by pair id (0: all of them). */
+  public static Dataset<Row> firstByPairId(Dataset<Row> pairs, long maxPairs) {
+    return maxPairs > 0 ? pairs.orderBy(col(PAIR_ID)).limit((int) Math.min(Integer.MAX_VALUE,
+        maxPairs)) : pairs;
   }
 
   /** Columns of the labelled table the DPO epoch reads, in the order {@link DpoEpoch} expects. */
